@@ -1,0 +1,32 @@
+"""Validating public query parameters: bad values answer 400 naming the parameter."""
+
+from django.core.exceptions import BadRequest
+from django.core.paginator import EmptyPage, Page, Paginator
+from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
+
+
+class InvalidParameter(BadRequest):
+    """A query parameter whose value does not validate; the 400 page names it."""
+
+    def __init__(self, parameter: str, message: str):
+        self.parameter = parameter
+        self.message = message
+        super().__init__(f"{parameter}: {message}")
+
+
+def page_number(request: HttpRequest) -> int:
+    """Return the positive integer in ?page= (1 when absent), or raise InvalidParameter."""
+    raw = request.GET.get("page", "1").strip()
+    if not raw.isascii() or not raw.isdigit() or int(raw) < 1 or len(raw) > 9:
+        raise InvalidParameter("page", _("The page number must be a positive whole number."))
+    return int(raw)
+
+
+def paginate(request: HttpRequest, queryset, per_page: int) -> Page:
+    """Return the requested page of queryset; a page past the end is a 404."""
+    number = page_number(request)
+    try:
+        return Paginator(queryset, per_page).page(number)
+    except EmptyPage:
+        raise Http404(_("There is no page %(number)s.") % {"number": number}) from None

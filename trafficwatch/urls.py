@@ -1,0 +1,27 @@
+from django.contrib import admin
+from django.contrib.sitemaps import views as sitemap_views
+from django.urls import include, path
+
+from news.sitemaps import ArticleSitemap
+from resources.sitemaps import ResourceSitemap
+
+from . import views
+from .sitemaps import StaticPageSitemap
+
+sitemaps = {"pages": StaticPageSitemap, "news": ArticleSitemap, "resources": ResourceSitemap}
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("news/", include("news.urls")),
+    path("resources/", include("resources.urls")),
+    path("newsletter/", include("newsletter.urls")),
+    path("admin/", admin.site.urls),
+    path("healthz", views.healthz, name="healthz"),
+    path("robots.txt", views.robots_txt, name="robots-txt"),
+    path("sitemap.xml", sitemap_views.sitemap, {"sitemaps": sitemaps}, name="sitemap"),
+]
+
+handler400 = "trafficwatch.views.bad_request"
+handler403 = "trafficwatch.views.permission_denied"
+handler404 = "trafficwatch.views.page_not_found"
+handler500 = "trafficwatch.views.server_error"
