@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: run test lint format check bench stop-db clean
+.PHONY: run test lint format check bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

@@ -100,11 +100,11 @@ class Article(models.Model):
     def __str__(self) -> str:
         return self.title
 
-    def get_absolute_url(self) -> str:
-        return reverse("news:article-detail", kwargs={"slug": self.slug})
-
     def save(self, *args, **kwargs) -> None:
         self.body = sanitize_html(self.body)
         if not self.teaser.strip():
             self.teaser = excerpt(self.body, self.TEASER_LENGTH)
         super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("news:article-detail", kwargs={"slug": self.slug})

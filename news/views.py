@@ -5,7 +5,7 @@ from django.views.decorators.http import require_GET
 from django.views.generic import DetailView
 from taggit.models import Tag
 
-from trafficwatch.params import InvalidParameter, paginate
+from trafficwatch.params import object_by_slug, paginate
 
 from .models import Article, Section
 
@@ -20,16 +20,13 @@ class PublishedArticleMixin:
 @require_GET
 def article_list(request: HttpRequest) -> HttpResponse:
     articles = Article.objects.published().select_related("section", "source")
-    section = tag = None
-    if "section" in request.GET:
-        section = Section.objects.filter(slug=request.GET["section"]).first()
-        if section is None:
-            raise InvalidParameter("section", _("There is no section with that name."))
+    section = object_by_slug(
+        request, "section", Section.objects.all(), _("There is no section with that name.")
+    )
+    if section:
         articles = articles.filter(section=section)
-    if "tag" in request.GET:
-        tag = Tag.objects.filter(slug=request.GET["tag"]).first()
-        if tag is None:
-            raise InvalidParameter("tag", _("There is no tag with that name."))
+    tag = object_by_slug(request, "tag", Tag.objects.all(), _("There is no tag with that name."))
+    if tag:
         articles = articles.filter(tags=tag)
     context = {
         "page_obj": paginate(request, articles, ARTICLES_PER_PAGE),

@@ -35,7 +35,9 @@ class SourceFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ["name"]
 
     name = factory.Sequence(lambda n: f"Source {n}")
-    home_page = factory.LazyAttribute(lambda o: f"https://{o.name.lower().replace(' ', '')}.example")
+    home_page = factory.LazyAttribute(
+        lambda o: f"https://{o.name.lower().replace(' ', '')}.example"
+    )
 
 
 class ArticleFactory(factory.django.DjangoModelFactory):

@@ -49,6 +49,8 @@ def _ensure_database(settings: dict) -> None:
             cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [settings["NAME"]])
             if cursor.fetchone() is None:
                 logger.info("Creating database %s in the embedded server", settings["NAME"])
-                cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(settings["NAME"])))
+                cursor.execute(
+                    sql.SQL("CREATE DATABASE {}").format(sql.Identifier(settings["NAME"]))
+                )
     finally:
         connection.close()

@@ -2,6 +2,7 @@
 
 from django.core.exceptions import BadRequest
 from django.core.paginator import EmptyPage, Page, Paginator
+from django.core.validators import slug_re
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 
@@ -30,3 +31,14 @@ def paginate(request: HttpRequest, queryset, per_page: int) -> Page:
         return Paginator(queryset, per_page).page(number)
     except EmptyPage:
         raise Http404(_("There is no page %(number)s.") % {"number": number}) from None
+
+
+def object_by_slug(request: HttpRequest, parameter: str, queryset, message: str):
+    """Return the object whose slug is ?parameter= (None when absent), or raise InvalidParameter."""
+    if parameter not in request.GET:
+        return None
+    value = request.GET[parameter]
+    found = queryset.filter(slug=value).first() if slug_re.fullmatch(value) else None
+    if found is None:
+        raise InvalidParameter(parameter, message)
+    return found

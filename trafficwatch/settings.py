@@ -30,11 +30,12 @@ def env_list(name: str, default: str) -> list[str]:
 
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
+# pytest sets PYTEST_VERSION: tests run with DEBUG off, no secret to keep, no collectstatic.
+TESTING = "PYTEST_VERSION" in os.environ
 
 DEVELOPMENT_SECRET_KEY = "django-insecure-development-key-do-not-use-in-production"
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "") or DEVELOPMENT_SECRET_KEY
-# pytest sets PYTEST_VERSION; the test settings run with DEBUG off and no secret to keep.
-if not DEBUG and SECRET_KEY == DEVELOPMENT_SECRET_KEY and "PYTEST_VERSION" not in os.environ:
+if not DEBUG and SECRET_KEY == DEVELOPMENT_SECRET_KEY and not TESTING:
     raise ImproperlyConfigured(
         "DJANGO_SECRET_KEY is not set. With DJANGO_DEBUG off the development key is refused: "
         "set DJANGO_SECRET_KEY to a long random value (for example the output of "
@@ -61,6 +62,8 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "django.contrib.humanize",
     "taggit",
+    "django_tasks",
+    "django_tasks_db",
     "trafficwatch",
     "news",
     "resources",
@@ -145,13 +148,13 @@ MEDIA_ROOT = BASE_DIR / "media"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        # Tests render pages without running collectstatic first.
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        if not os.environ.get("PYTEST_VERSION")
-        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if TESTING
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
-WHITENOISE_MAX_AGE = 60 * 60 * 24 * 365 if not DEBUG else 0  # hashed names: cache a year
+# Development and tests serve static files straight from static/, without collectstatic.
+WHITENOISE_USE_FINDERS = WHITENOISE_AUTOREFRESH = DEBUG or TESTING
 
 # Email: an SMTP server when EMAIL_HOST is set, else printed to the console.
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "newsletter@localhost")
@@ -178,6 +181,12 @@ if os.environ.get("REDIS_URL"):
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Background tasks (email, newsletter sending) through Django's task API; `manage.py
+# db_worker` runs them. The backend is a setting so a larger site can move to RQ or Celery.
+TASKS = {
+    "default": {"BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")},
+}
+
 SIGNUP_RATE_LIMIT = os.environ.get("SIGNUP_RATE_LIMIT", "10/m")
 
 # Security: secure cookies and HSTS follow an https SITE_URL (issue #2).
@@ -193,7 +202,7 @@ CSRF_TRUSTED_ORIGINS = [SITE_URL]
 if SITE_IS_HTTPS:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
+    SECURE_SSL_REDIRECT = True
     # A TLS-terminating proxy in front of gunicorn sets this header.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365  # one year

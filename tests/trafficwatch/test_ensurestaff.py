@@ -1,0 +1,57 @@
+"""`manage.py ensurestaff`: the staff login `make run` guarantees (issue #2)."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from trafficwatch.management.commands import ensurestaff
+
+
+@pytest.fixture
+def login_file(tmp_path, monkeypatch):
+    path = tmp_path / "staff-login.txt"
+    monkeypatch.setattr(ensurestaff, "GENERATED_LOGIN_FILE", path)
+    for variable in ("DJANGO_SUPERUSER_USERNAME", "DJANGO_SUPERUSER_PASSWORD"):
+        monkeypatch.delenv(variable, raising=False)
+    return path
+
+
+@pytest.mark.django_db
+def test_the_login_from_the_environment_opens_the_admin(client, login_file, monkeypatch):
+    monkeypatch.setenv("DJANGO_SUPERUSER_USERNAME", "editor")
+    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", "correct horse battery staple")
+    monkeypatch.setenv("DJANGO_SUPERUSER_EMAIL", "editor@example.org")
+    call_command("ensurestaff")
+    assert client.login(username="editor", password="correct horse battery staple")
+    assert client.get("/admin/").status_code == 200
+    assert get_user_model().objects.get(username="editor").email == "editor@example.org"
+
+
+@pytest.mark.django_db
+def test_without_environment_a_generated_login_is_printed_and_works(client, login_file, capsys):
+    call_command("ensurestaff")
+    printed = capsys.readouterr().out
+    username, password = login_file.read_text().strip().split(":")
+    assert f"{username} / {password}" in printed
+    assert client.login(username=username, password=password)
+
+
+@pytest.mark.django_db
+def test_a_second_run_prints_the_same_login_and_changes_nothing(login_file, capsys):
+    call_command("ensurestaff")
+    first = capsys.readouterr().out
+    user = get_user_model().objects.get(username="admin")
+    call_command("ensurestaff")
+    assert capsys.readouterr().out == first
+    assert get_user_model().objects.get(username="admin").password == user.password
+
+
+@pytest.mark.django_db
+def test_a_changed_password_in_the_environment_is_applied(client, login_file, monkeypatch):
+    monkeypatch.setenv("DJANGO_SUPERUSER_USERNAME", "editor")
+    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", "first password 123")
+    call_command("ensurestaff")
+    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", "second password 456")
+    call_command("ensurestaff")
+    assert not client.login(username="editor", password="first password 123")
+    assert client.login(username="editor", password="second password 456")
