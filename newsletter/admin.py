@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from .models import Subscriber
 
@@ -6,8 +8,27 @@ from .models import Subscriber
 @admin.register(Subscriber)
 class SubscriberAdmin(admin.ModelAdmin):
     list_display = ["email", "name", "status", "created_at", "confirmed_at"]
-    list_filter = ["status"]
+    list_filter = ["status", "created_at", "confirmed_at"]
     search_fields = ["email", "name"]
+    search_help_text = _("Search by email address or name.")
+    date_hierarchy = "created_at"
+    fieldsets = [
+        (None, {"fields": ["email", "name", "status"]}),
+        (
+            _("Consent and history"),
+            {
+                "fields": [
+                    "consent_text",
+                    "consented_at",
+                    "source_page",
+                    "created_at",
+                    "updated_at",
+                    "confirmed_at",
+                    "unsubscribed_at",
+                ]
+            },
+        ),
+    ]
     readonly_fields = [
         "consent_text",
         "consented_at",
@@ -17,3 +38,9 @@ class SubscriberAdmin(admin.ModelAdmin):
         "confirmed_at",
         "unsubscribed_at",
     ]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Subscriber | None = None) -> list:
+        # The consent belongs to the address it was given for: a new address signs up anew.
+        if obj is not None:
+            return ["email", *self.readonly_fields]
+        return self.readonly_fields

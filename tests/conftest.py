@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
+from django.core.cache import cache
 
 # Playwright's sync API keeps an event loop running in the test thread; the ORM calls a
 # browser test makes from that thread are still synchronous.
@@ -26,6 +27,14 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 SCREENSHOT_DIR = Path(__file__).resolve().parent.parent / "docs"
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Start every test with an empty cache: no rate-limit counts, no cached pages."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 class SMTPSink:

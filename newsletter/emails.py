@@ -1,0 +1,44 @@
+"""The emails of the sign-up flow, built from templates/newsletter/email/."""
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from .models import Subscriber
+from .tokens import CONFIRMATION_MAX_AGE, make_confirmation_token
+
+# RFC 3834: tells auto-responders (holiday replies) not to answer these.
+HEADERS = {"Auto-Submitted": "auto-generated"}
+
+
+def send_confirmation_email(subscriber_id: int) -> None:
+    """Answer a sign-up by email: the confirmation link, or a note if already subscribed.
+
+    Reads the subscriber's state when it runs, so it stays right when it runs later from
+    the task queue; by then an unsubscribed or deleted subscriber gets nothing.
+    """
+    subscriber = Subscriber.objects.filter(pk=subscriber_id).first()
+    if subscriber is None or subscriber.status == Subscriber.Status.UNSUBSCRIBED:
+        return
+    context = {"site_name": settings.SITE_NAME, "site_url": settings.SITE_URL}
+    if subscriber.status == Subscriber.Status.PENDING:
+        template = "newsletter/email/confirmation"
+        subject = _("Confirm your subscription to %(site_name)s")
+        token = make_confirmation_token(subscriber)
+        context["confirm_url"] = settings.SITE_URL + reverse(
+            "newsletter:confirm", kwargs={"token": token}
+        )
+        context["valid_days"] = CONFIRMATION_MAX_AGE // (60 * 60 * 24)
+    else:
+        template = "newsletter/email/already_subscribed"
+        subject = _("You are already subscribed to %(site_name)s")
+    message = EmailMultiAlternatives(
+        subject=subject % {"site_name": settings.SITE_NAME},
+        body=render_to_string(f"{template}.txt", context),
+        to=[subscriber.email],
+        headers=HEADERS,
+    )
+    message.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
+    message.send()

@@ -1,0 +1,53 @@
+"""Signed confirmation tokens: the subscriber's id and address, valid for 7 days."""
+
+from dataclasses import dataclass
+
+from django.core import signing
+
+from .models import Subscriber
+
+CONFIRMATION_SALT = "newsletter.confirm"
+CONFIRMATION_MAX_AGE = 60 * 60 * 24 * 7  # 7 days
+
+
+class InvalidToken(Exception):
+    """The token is garbage, tampered with, or names an address we no longer hold."""
+
+
+@dataclass(frozen=True)
+class CheckedToken:
+    subscriber: Subscriber
+    expired: bool
+
+
+def make_confirmation_token(subscriber: Subscriber) -> str:
+    """Return a URL-safe token for the subscriber's confirmation link."""
+    return signing.dumps({"id": subscriber.pk, "email": subscriber.email}, salt=CONFIRMATION_SALT)
+
+
+def check_confirmation_token(token: str) -> CheckedToken:
+    """Return the subscriber the token names and whether it expired; raise InvalidToken."""
+    expired = False
+    try:
+        payload = signing.loads(token, salt=CONFIRMATION_SALT, max_age=CONFIRMATION_MAX_AGE)
+    except signing.SignatureExpired:
+        # The signature is genuine, only old: read it again without the age limit so the
+        # expired page can offer a new link to that address.
+        expired = True
+        try:
+            payload = signing.loads(token, salt=CONFIRMATION_SALT, max_age=None)
+        except (signing.BadSignature, ValueError) as error:
+            raise InvalidToken from error
+    except (signing.BadSignature, ValueError) as error:
+        raise InvalidToken from error
+
+    if not isinstance(payload, dict):
+        raise InvalidToken
+    subscriber_id, email = payload.get("id"), payload.get("email")
+    if type(subscriber_id) is not int or not isinstance(email, str):
+        raise InvalidToken
+    # A changed address or a deleted subscriber makes the link invalid.
+    subscriber = Subscriber.objects.filter(pk=subscriber_id, email=email).first()
+    if subscriber is None:
+        raise InvalidToken
+    return CheckedToken(subscriber=subscriber, expired=expired)
