@@ -1,0 +1,80 @@
+"""Query counts per page, pinned with two or more rows so an N+1 shows (STYLE.md)."""
+
+import pytest
+
+from tests.factories import (
+    ArticleFactory,
+    AuthorFactory,
+    CountryFactory,
+    RegionFactory,
+    ResourceCenterSectionFactory,
+    ResourceFactory,
+    SourceFactory,
+)
+
+# News Flash, Resource Center picks, newest resources, their countries.
+HOME_QUERIES = 4
+# The count for the paginator, the page of articles with section and source joined.
+NEWS_LIST_QUERIES = 2
+# The article with section and source, its tags.
+ARTICLE_QUERIES = 2
+# The count, the page of resources with category, then countries, regions, authors.
+RESOURCE_LIST_QUERIES = 5
+# The resource with category, then countries, regions, authors.
+RESOURCE_QUERIES = 4
+
+
+@pytest.fixture
+def content(db):
+    source = SourceFactory(name="Eurojust")
+    articles = [ArticleFactory(source=source) for _ in range(3)]
+    for article in articles:
+        article.tags.add("eurojust", "romania")
+    ArticleFactory(section=ResourceCenterSectionFactory(), source=source)
+    ArticleFactory(section=ResourceCenterSectionFactory())
+    authors = [AuthorFactory(), AuthorFactory()]
+    resources = [
+        ResourceFactory(
+            authors=authors,
+            countries=[CountryFactory(), CountryFactory()],
+            regions=[RegionFactory(), RegionFactory()],
+        )
+        for _ in range(3)
+    ]
+    return {"article": articles[0], "resource": resources[0]}
+
+
+def test_home_page_queries_do_not_grow_with_the_teasers(client, content, django_assert_num_queries):
+    """Guards against a query per teaser (section, source) or per resource (countries)."""
+    with django_assert_num_queries(HOME_QUERIES):
+        assert client.get("/").status_code == 200
+
+
+def test_news_list_queries_do_not_grow_with_the_articles(
+    client, content, django_assert_num_queries
+):
+    """Guards against a query per article for its section or source."""
+    with django_assert_num_queries(NEWS_LIST_QUERIES):
+        assert client.get("/news/").status_code == 200
+
+
+def test_article_page_queries_do_not_grow_with_its_tags(client, content, django_assert_num_queries):
+    """Guards against a query per tag."""
+    with django_assert_num_queries(ARTICLE_QUERIES):
+        assert client.get(content["article"].get_absolute_url()).status_code == 200
+
+
+def test_resource_list_queries_do_not_grow_with_the_resources(
+    client, content, django_assert_num_queries
+):
+    """Guards against a query per resource for its countries, regions, authors or category."""
+    with django_assert_num_queries(RESOURCE_LIST_QUERIES):
+        assert client.get("/resources/").status_code == 200
+
+
+def test_resource_page_queries_do_not_grow_with_its_authors(
+    client, content, django_assert_num_queries
+):
+    """Guards against a query per author or country."""
+    with django_assert_num_queries(RESOURCE_QUERIES):
+        assert client.get(content["resource"].get_absolute_url()).status_code == 200
