@@ -1,5 +1,7 @@
 """Sanitizing the HTML that staff write, once, on save (issue #2, #3)."""
 
+import re
+
 import nh3
 
 ALLOWED_TAGS = {
@@ -16,6 +18,12 @@ ALLOWED_ATTRIBUTES = {
 }
 
 
+BLOCK_BOUNDARY = re.compile(
+    r"</?(?:p|h[1-6]|li|ul|ol|blockquote|br|hr|div|figure|figcaption|pre|tr|td|th)\b[^>]*>",
+    re.IGNORECASE,
+)
+
+
 def sanitize_html(html: str) -> str:
     """Return html with everything outside the allowlist removed; links get a safe rel."""
     return nh3.clean(
@@ -29,7 +37,9 @@ def sanitize_html(html: str) -> str:
 
 def excerpt(html: str, max_chars: int = 200) -> str:
     """Return the text of html cut at a word boundary near max_chars, ending in "…"."""
-    text = " ".join(nh3.clean(html or "", tags=set()).split())
+    # Block boundaries become spaces, so paragraphs and list items do not run together.
+    spaced = BLOCK_BOUNDARY.sub(" ", html or "")
+    text = " ".join(nh3.clean(spaced, tags=set()).split())
     text = text.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
     text = text.replace("&quot;", '"').replace("&#39;", "'")
     if len(text) <= max_chars:
