@@ -1,6 +1,7 @@
 """Sanitizing the HTML that staff write, once, on save (issue #2, #3)."""
 
 import re
+from html import unescape
 
 import nh3
 
@@ -39,9 +40,7 @@ def excerpt(html: str, max_chars: int = 200) -> str:
     """Return the text of html cut at a word boundary near max_chars, ending in "…"."""
     # Block boundaries become spaces, so paragraphs and list items do not run together.
     spaced = BLOCK_BOUNDARY.sub(" ", html or "")
-    text = " ".join(nh3.clean(spaced, tags=set()).split())
-    text = text.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
-    text = text.replace("&quot;", '"').replace("&#39;", "'")
+    text = " ".join(unescape(nh3.clean(spaced, tags=set())).split())
     if len(text) <= max_chars:
         return text
     cut = text[: max_chars + 1].rsplit(" ", 1)[0] if " " in text[:max_chars] else text[:max_chars]
