@@ -1,12 +1,17 @@
 from django.contrib import admin
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from news.sitemaps import ArticleSitemap
 from resources.sitemaps import ResourceSitemap
 
 from . import views
 from .sitemaps import StaticPageSitemap
+
+admin.site.site_header = _("TraffickingWatch administration")
+admin.site.site_title = _("TraffickingWatch admin")
+admin.site.index_title = _("Site administration")
 
 sitemaps = {"pages": StaticPageSitemap, "news": ArticleSitemap, "resources": ResourceSitemap}
 
