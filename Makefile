@@ -35,6 +35,8 @@ format: $(VENV)/.installed-test
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# Development settings: the production ones are checked by tests (check --deploy).
+check: export DJANGO_DEBUG ?= 1
 check: $(VENV)/.installed-test
 	$(BIN)/python manage.py check --fail-level WARNING
 	$(BIN)/python manage.py makemigrations --check --dry-run
