@@ -4,6 +4,7 @@ from .models import Article
 
 
 class ArticleSitemap(Sitemap):
+    limit = 5000  # URLs per sitemap page
     changefreq = "weekly"
 
     def items(self):

@@ -107,6 +107,7 @@ class Resource(models.Model):
         ordering = ["-year", "title"]
         verbose_name = _("resource")
         verbose_name_plural = _("resources")
+        indexes = [models.Index(fields=["status", "-published_at"])]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(year__isnull=True) | models.Q(year__gte=1900, year__lte=2100),

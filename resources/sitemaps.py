@@ -4,6 +4,7 @@ from .models import Resource
 
 
 class ResourceSitemap(Sitemap):
+    limit = 5000  # URLs per sitemap page
     changefreq = "monthly"
 
     def items(self):

@@ -46,12 +46,20 @@ def test_robots_txt_keeps_crawlers_out_of_the_admin_and_names_the_sitemap(client
 
 
 @pytest.mark.django_db
-def test_sitemap_lists_published_articles_and_resources_but_not_drafts(client):
+def test_the_sitemap_index_names_one_sitemap_per_kind_of_page(client):
+    body = client.get("/sitemap.xml").content.decode()
+    for section in ("pages", "news", "resources"):
+        assert f"/sitemap-{section}.xml</loc>" in body
+
+
+@pytest.mark.django_db
+def test_sitemaps_list_published_articles_and_resources_but_not_drafts(client):
     article = ArticleFactory(slug="police-dismantle-network")
     DraftArticleFactory(slug="unfinished-draft")
     resource = ResourceFactory(slug="referral-guide")
-    body = client.get("/sitemap.xml").content.decode()
-    assert article.get_absolute_url() in body
-    assert resource.get_absolute_url() in body
-    assert "unfinished-draft" not in body
-    assert "<lastmod>" in body
+    news = client.get("/sitemap-news.xml").content.decode()
+    resources = client.get("/sitemap-resources.xml").content.decode()
+    assert article.get_absolute_url() in news
+    assert "unfinished-draft" not in news
+    assert "<lastmod>" in news
+    assert resource.get_absolute_url() in resources
