@@ -1,4 +1,5 @@
 from django.contrib.sitemaps import Sitemap
+from django.db.models import Max
 
 from .models import Article
 
@@ -12,3 +13,7 @@ class ArticleSitemap(Sitemap):
 
     def lastmod(self, article: Article):
         return article.updated_at
+
+    def get_latest_lastmod(self):
+        # One aggregate instead of Django's default, which calls lastmod() on every row.
+        return self.items().aggregate(latest=Max("updated_at"))["latest"]
