@@ -35,7 +35,7 @@ import psycopg2  # noqa: E402
 from psycopg2 import sql  # noqa: E402
 
 SUFFIX = "_bench"
-FULL_SIZES = {"resources": 100_000, "articles": 10_000, "subscribers": 50_000}
+FULL_SIZES = {"resources": 100_000, "articles": 50_000, "subscribers": 50_000}
 QUICK_SIZES = {"resources": 2_000, "articles": 1_000, "subscribers": 1_000}
 WARMUP_SECONDS = 5  # at most, per page
 
@@ -144,7 +144,11 @@ def seed(arguments: argparse.Namespace) -> dict:
 
 def pages(arguments: argparse.Namespace) -> list[tuple[str, str]]:
     """Return (label, URL) of the pages to time; page numbers are kept within the data."""
+    from urllib.parse import quote
+
+    from django.db.models import Count
     from django.urls import NoReverseMatch, reverse
+    from taggit.models import Tag
 
     from news import views as news_views
     from news.models import Article
@@ -164,11 +168,25 @@ def pages(arguments: argparse.Namespace) -> list[tuple[str, str]]:
         ]
     except NoReverseMatch:
         sitemap_page = []
+    # The tag on most articles: the heaviest tag page and tag feed.
+    popular_tag = (
+        Tag.objects.annotate(uses=Count("taggit_taggeditem_items"))
+        .order_by("-uses")
+        .values_list("slug", flat=True)
+        .first()
+    )
+    news_pages = [("news feed", "/news/feed/")]
+    if popular_tag:
+        news_pages += [
+            ("news tag page", f"/news/?tag={quote(popular_tag)}"),
+            ("news tag feed", f"/news/feed/tag/{quote(popular_tag)}/"),
+        ]
     return [
         ("home", "/"),
         ("news list", "/news/"),
         ("news list, deep page", f"/news/?page={min(50, article_pages)}"),
         ("article", articles[article_count // 2].get_absolute_url()),
+        *news_pages,
         ("resource library", "/resources/"),
         ("library, deep page", f"/resources/?page={min(100, resource_pages)}"),
         ("resource", resources[resource_count // 2].get_absolute_url()),

@@ -1,11 +1,20 @@
+import mimetypes
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.core.validators import FileExtensionValidator
 from django.db import models
-from django.db.models.functions import Now
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import JSONObject
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 
 from trafficwatch.html import excerpt, sanitize_html
+
+# Paths under /news/ that are not articles (news/urls.py).
+RESERVED_SLUGS = ["feed"]
 
 
 class Section(models.Model):
@@ -41,13 +50,62 @@ class Source(models.Model):
 
 
 class ArticleQuerySet(models.QuerySet):
-    def published(self):
-        """Keep articles the public may read: published, with a publication time now or past."""
-        return self.filter(status=Article.Status.PUBLISHED, published_at__lte=Now())
+    def published(self, at: datetime | None = None):
+        """Keep articles the public may read at `at` (default now): published and due by then."""
+        # The application's clock rather than the database's Now(): an article scheduled
+        # for tomorrow appears by itself tomorrow either way, and a test can move this
+        # clock (time-machine), where it cannot move PostgreSQL's.
+        return self.filter(status=Article.Status.PUBLISHED, published_at__lte=at or timezone.now())
 
     def in_section(self, slug: str):
         """Keep articles of the section with this slug."""
         return self.filter(section__slug=slug)
+
+    def with_tags(self):
+        """Prefetch each article's tags into its tag_list."""
+        # to_attr, not article.tags.all(): for that, taggit builds a queryset per article
+        # (about 0.7 ms each), which was most of the time of a feed of 20 items.
+        return self.prefetch_related(Prefetch("tags", to_attr="tag_list"))
+
+    def related_to(self, article: "Article", limit: int = 4):
+        """Keep up to limit published articles sharing tags with article, most shared first."""
+        # The article's tags come from with_tags() when it was used: no query for them.
+        tags = getattr(article, "tag_list", None)
+        tag_ids = [tag.pk for tag in (article.tags.all() if tags is None else tags)]
+        if not tag_ids:
+            return self.none()
+        # filter() before annotate(): the count runs over the join the filter made, so it
+        # counts the shared tags only.
+        return (
+            self.published()
+            .filter(tags__in=tag_ids)
+            .exclude(pk=article.pk)
+            .annotate(shared_tags=Count("tags"))
+            .order_by("-shared_tags", "-published_at", "-pk")[:limit]
+        )
+
+    def with_neighbours(self):
+        """Add previous_article and next_article: {slug, title} of the published neighbours.
+
+        "Previous" was published just before, "next" just after, in the order of the list
+        (publication time, then id). Two subqueries of the same query, not two more queries.
+        """
+        published = self.model.objects.published()
+        moment, pk = OuterRef("published_at"), OuterRef("pk")
+        # The first filter bounds the index scan; the second breaks ties on the time.
+        before = published.filter(published_at__lte=moment).filter(
+            Q(published_at__lt=moment) | Q(pk__lt=pk)
+        )
+        after = published.filter(published_at__gte=moment).filter(
+            Q(published_at__gt=moment) | Q(pk__gt=pk)
+        )
+        summary = JSONObject(slug="slug", title="title")
+        return self.annotate(
+            previous_article=Subquery(
+                before.order_by("-published_at", "-pk").values(summary=summary)[:1]
+            ),
+            next_article=Subquery(after.order_by("published_at", "pk").values(summary=summary)[:1]),
+        )
 
 
 class Article(models.Model):
@@ -56,6 +114,7 @@ class Article(models.Model):
         PUBLISHED = "published", _("Published")
 
     TEASER_LENGTH = 200  # characters
+    IMAGE_EXTENSIONS = ["jpg", "jpeg", "png", "webp", "gif"]
 
     title = models.CharField(_("title"), max_length=300)
     slug = models.SlugField(_("slug"), max_length=200, unique=True)
@@ -82,6 +141,38 @@ class Article(models.Model):
         Section, verbose_name=_("section"), on_delete=models.PROTECT, related_name="articles"
     )
     tags = TaggableManager(_("tags"), blank=True)
+    image = models.ImageField(
+        _("image"),
+        upload_to="news/%Y/%m/",
+        max_length=200,
+        blank=True,
+        width_field="image_width",
+        height_field="image_height",
+        validators=[FileExtensionValidator(IMAGE_EXTENSIONS)],
+        help_text=_("JPEG, PNG, WebP or GIF. Shown above the article, in lists and in feeds."),
+    )
+    image_alt = models.CharField(
+        _("alt text"),
+        max_length=300,
+        blank=True,
+        help_text=_("What the image shows, for people who cannot see it. Required with an image."),
+    )
+    image_caption = models.CharField(_("caption"), max_length=300, blank=True)
+    image_credit = models.CharField(
+        _("credit"),
+        max_length=300,
+        blank=True,
+        help_text=_("Shown after “Image:”, for example: mockup design by … on Freepik."),
+    )
+    image_licence = models.CharField(
+        _("licence"), max_length=100, blank=True, help_text=_("For example: CC BY 4.0.")
+    )
+    image_licence_url = models.URLField(_("licence link"), max_length=500, blank=True)
+    # Filled from the uploaded file: <img width height> without reading the file, and the
+    # length of the feed's enclosure.
+    image_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    image_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    image_bytes = models.PositiveIntegerField(null=True, blank=True, editable=False)
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT
     )
@@ -96,6 +187,23 @@ class Article(models.Model):
         verbose_name = _("article")
         verbose_name_plural = _("articles")
         indexes = [models.Index(fields=["status", "-published_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(image="") | Q(image_alt__regex=r"\S"),
+                name="news_article_image_has_alt_text",
+                violation_error_message=_("An article with an image needs the image's alt text."),
+            ),
+            # Without them, every Article() built from a row would open the image file.
+            models.CheckConstraint(
+                condition=Q(image="") | Q(image_width__isnull=False, image_height__isnull=False),
+                name="news_article_image_has_dimensions",
+            ),
+            models.CheckConstraint(
+                condition=~Q(slug__in=RESERVED_SLUGS),
+                name="news_article_slug_not_reserved",
+                violation_error_message=_("This slug is taken by a page of the site."),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -104,7 +212,26 @@ class Article(models.Model):
         self.body = sanitize_html(self.body)
         if not self.teaser.strip():
             self.teaser = excerpt(self.body, self.TEASER_LENGTH)
+        if not self.image:
+            self.image_bytes = None
+        elif not self.image._committed:
+            # A fresh upload: its size is known without asking the storage.
+            self.image_bytes = self.image.size
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("news:article-detail", kwargs={"slug": self.slug})
+
+    def clean(self) -> None:
+        super().clean()
+        if self.image and not self.image_alt.strip():
+            raise ValidationError(
+                {"image_alt": _("Describe the image for people who cannot see it.")}
+            )
+        if self.slug in RESERVED_SLUGS:
+            raise ValidationError({"slug": _("This slug is taken by a page of the site.")})
+
+    @property
+    def image_type(self) -> str:
+        """Return the image's MIME type, from its file name."""
+        return mimetypes.guess_type(self.image.name)[0] or "application/octet-stream"

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -5,11 +6,13 @@ from django.views.decorators.http import require_GET
 from django.views.generic import DetailView
 from taggit.models import Tag
 
+from trafficwatch.html import json_ld_script
 from trafficwatch.params import object_by_slug, paginate
 
 from .models import Article, Section
 
 ARTICLES_PER_PAGE = 20
+RELATED_ARTICLES = 4
 
 
 class PublishedArticleMixin:
@@ -40,4 +43,49 @@ class ArticleDetailView(PublishedArticleMixin, DetailView):
     model = Article
 
     def get_queryset(self):
-        return super().get_queryset().prefetch_related("tags")
+        return super().get_queryset().with_neighbours().with_tags()
+
+    def get_context_data(self, **kwargs) -> dict:
+        article = self.object
+        return super().get_context_data(
+            related_articles=Article.objects.select_related("source").related_to(
+                article, limit=RELATED_ARTICLES
+            ),
+            absolute_url=f"{settings.SITE_URL}{article.get_absolute_url()}",
+            image_url=f"{settings.SITE_URL}{article.image.url}" if article.image else "",
+            structured_data=json_ld_script(structured_data(article)),
+            **kwargs,
+        )
+
+
+def structured_data(article: Article) -> dict:
+    """Return the schema.org NewsArticle that describes article to search engines."""
+    url = f"{settings.SITE_URL}{article.get_absolute_url()}"
+    publisher = {"@type": "Organization", "name": settings.SITE_NAME, "url": settings.SITE_URL}
+    if article.byline:
+        author = {"@type": "Person", "name": article.byline}
+    elif article.source:
+        author = {"@type": "Organization", "name": article.source.name}
+        if article.source.home_page:
+            author["url"] = article.source.home_page
+    else:
+        author = publisher
+    data = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": article.title,
+        "description": article.standfirst or article.teaser,
+        "datePublished": article.published_at.isoformat(),
+        "dateModified": article.updated_at.isoformat(),
+        "author": [author],
+        "publisher": publisher,
+        "mainEntityOfPage": {"@type": "WebPage", "@id": url},
+        "url": url,
+        "articleSection": article.section.name,
+        "keywords": [tag.name for tag in article.tag_list],
+    }
+    if article.image:
+        data["image"] = [f"{settings.SITE_URL}{article.image.url}"]
+    if article.source_url:
+        data["isBasedOn"] = article.source_url
+    return data

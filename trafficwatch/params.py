@@ -2,7 +2,7 @@
 
 from django.core.exceptions import BadRequest
 from django.core.paginator import EmptyPage, Page, Paginator
-from django.core.validators import slug_re
+from django.core.validators import slug_unicode_re
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 
@@ -38,7 +38,8 @@ def object_by_slug(request: HttpRequest, parameter: str, queryset, message: str)
     if parameter not in request.GET:
         return None
     value = request.GET[parameter]
-    found = queryset.filter(slug=value).first() if slug_re.fullmatch(value) else None
+    # Unicode slugs too: taggit keeps the letters of accented tag names ("częstochowa").
+    found = queryset.filter(slug=value).first() if slug_unicode_re.fullmatch(value) else None
     if found is None:
         raise InvalidParameter(parameter, message)
     return found

@@ -1,6 +1,7 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.sitemaps import views as sitemap_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.utils.translation import gettext_lazy as _
 
 from news.sitemaps import ArticleSitemap
@@ -32,6 +33,13 @@ urlpatterns = [
         name="django.contrib.sitemaps.views.sitemap",
     ),
 ]
+
+if settings.DEBUG or settings.TESTING:
+    # Uploaded images (articles' featured images) in development and tests only; a
+    # deployment serves MEDIA_ROOT from its web server or object storage (README).
+    urlpatterns += [
+        re_path(r"^media/(?P<path>.*)$", views.media, name="media"),
+    ]
 
 handler400 = "trafficwatch.views.bad_request"
 handler403 = "trafficwatch.views.permission_denied"

@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from django.views.static import serve
 
 from news.models import Article
 from resources.models import Resource
@@ -58,6 +59,13 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
         f"Sitemap: {settings.SITE_URL}{reverse('sitemap')}",
     ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+
+
+@require_GET
+def media(request: HttpRequest, path: str) -> HttpResponse:
+    """Serve an uploaded file, in development and tests only (trafficwatch/urls.py)."""
+    # MEDIA_ROOT is read per request: tests point it at a temporary folder.
+    return serve(request, path, document_root=settings.MEDIA_ROOT)
 
 
 def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from trafficwatch.benchdata import seed_bench
+from trafficwatch.benchdata import TAG_POOL_SIZE, seed_bench
 
 SIZES = ("resources", "articles", "subscribers")
 
@@ -14,13 +14,22 @@ class Command(BaseCommand):
         parser.add_argument(
             "--seed", type=int, help="seed of the random generator, to repeat a run"
         )
+        parser.add_argument(
+            "--tags",
+            type=int,
+            default=TAG_POOL_SIZE,
+            help=f"tags the new articles are tagged from, created if missing "
+            f"(default {TAG_POOL_SIZE:,})",
+        )
 
     def handle(self, *args, **options) -> None:
         sizes = {name: options[name] for name in SIZES}
         for name, size in sizes.items():
             if size < 0:
                 raise CommandError(f"--{name} must be 0 or more, not {size}.")
-        counts, seconds = seed_bench(**sizes, seed=options["seed"])
+        if options["tags"] < 1:
+            raise CommandError(f"--tags must be 1 or more, not {options['tags']}.")
+        counts, seconds = seed_bench(**sizes, tags=options["tags"], seed=options["seed"])
         added = ", ".join(f"{counts[name]} {name}" for name in SIZES)
         self.stdout.write(self.style.SUCCESS(f"Added {added} in {seconds:.1f} s."))
         details = ", ".join(

@@ -1,0 +1,74 @@
+"""Query counts of the news pages and feeds, pinned with several articles and tags each.
+
+The same count with 2 articles of 3 tags as with 6 articles of 5 tags: an N+1 would show.
+"""
+
+import pytest
+
+from tests.factories import ArticleFactory, ArticleWithImageFactory, SourceFactory
+
+# The count for the paginator, the page of articles with section and source.
+LIST_QUERIES = 2
+# The tag (or section) named in the query string, then the count and the page.
+FILTERED_LIST_QUERIES = 3
+# The article with section, source and its neighbours, its tags, the related articles.
+ARTICLE_QUERIES = 3
+# The articles with section and source, their tags.
+FEED_QUERIES = 2
+# The tag (or section) of the feed, the articles, their tags.
+FILTERED_FEED_QUERIES = 3
+
+SIZES = {"few": (2, 3), "many": (6, 5)}  # (articles, tags on each)
+
+
+@pytest.fixture(params=SIZES.values(), ids=SIZES.keys())
+def articles(request, db) -> list:
+    count, tag_count = request.param
+    source = SourceFactory()
+    tags = ["romania", "eurojust", "labour", "spain", "agriculture"][:tag_count]
+    return [
+        (ArticleWithImageFactory if index % 2 else ArticleFactory)(source=source, tags=tags)
+        for index in range(count)
+    ]
+
+
+def test_the_news_list_queries_do_not_grow_with_articles_or_tags(
+    client, articles, django_assert_num_queries
+):
+    """Guards against a query per article for its section, source or image."""
+    with django_assert_num_queries(LIST_QUERIES):
+        assert client.get("/news/").status_code == 200
+
+
+@pytest.mark.parametrize("query", [{"tag": "romania"}, {"section": "news-flash"}])
+def test_a_filtered_news_list_queries_do_not_grow_with_articles_or_tags(
+    client, articles, django_assert_num_queries, query
+):
+    """Guards against a query per article on the tag and section pages."""
+    with django_assert_num_queries(FILTERED_LIST_QUERIES):
+        assert client.get("/news/", query).status_code == 200
+
+
+def test_an_article_page_queries_do_not_grow_with_its_tags_or_related_articles(
+    client, articles, django_assert_num_queries
+):
+    """Guards against a query per tag, per related article (its source) or per neighbour."""
+    with django_assert_num_queries(ARTICLE_QUERIES):
+        assert client.get(articles[1].get_absolute_url()).status_code == 200
+
+
+def test_the_news_feed_queries_do_not_grow_with_articles_or_tags(
+    client, articles, django_assert_num_queries
+):
+    """Guards against a query per item for its tags (categories), section or source."""
+    with django_assert_num_queries(FEED_QUERIES):
+        assert client.get("/news/feed/").status_code == 200
+
+
+@pytest.mark.parametrize("url", ["/news/feed/tag/romania/", "/news/feed/section/news-flash/"])
+def test_a_tag_or_section_feed_queries_do_not_grow_with_articles_or_tags(
+    client, articles, django_assert_num_queries, url
+):
+    """Guards against a query per item in the feeds of a tag or a section."""
+    with django_assert_num_queries(FILTERED_FEED_QUERIES):
+        assert client.get(url).status_code == 200
