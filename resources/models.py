@@ -1,5 +1,17 @@
+import re
+
+from django.contrib.postgres.aggregates import StringAgg
+from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.contrib.postgres.search import (
+    SearchHeadline,
+    SearchQuery,
+    SearchRank,
+    SearchVector,
+    SearchVectorField,
+)
 from django.db import models
-from django.db.models.functions import Now
+from django.db.models import Exists, F, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce, Concat, Now, Replace
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -13,9 +25,20 @@ class Term(models.Model):
     class Meta:
         abstract = True
         ordering = ["name"]
+        # For the near-miss suggestion of the search (word_similarity, pg_trgm).
+        indexes = [
+            GinIndex(OpClass("name", name="gin_trgm_ops"), name="%(app_label)s_%(class)s_name_trgm")
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        renamed = self.pk is not None
+        super().save(*args, **kwargs)
+        if renamed:
+            # The resources' search terms hold this name (Resource.search_terms).
+            self.resources.all().refresh_search_terms()
 
 
 class Country(Term):
@@ -47,15 +70,133 @@ class Author(models.Model):
         ordering = ["sort_name"]
         verbose_name = _("author")
         verbose_name_plural = _("authors")
+        indexes = [GinIndex(OpClass("name", name="gin_trgm_ops"), name="author_name_trgm")]
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        renamed = self.pk is not None
+        super().save(*args, **kwargs)
+        if renamed:
+            self.resources.all().refresh_search_terms()
+
+
+# Created in migration 0003: English stemming on unaccented words, so "trafficked" finds
+# "trafficking" and "Czestochowa" finds "Częstochowa".
+SEARCH_CONFIG = "english_unaccent"
+# SearchHeadline wraps each hit in these; highlight() turns them into <mark> after escaping
+# the text, so nothing in a summary is ever rendered as HTML. Private-use code points.
+HIGHLIGHT_START = "\ue000"
+HIGHLIGHT_STOP = "\ue001"
+HIGHLIGHT_RE = re.compile(
+    f"{HIGHLIGHT_START}([^{HIGHLIGHT_START}{HIGHLIGHT_STOP}]*){HIGHLIGHT_STOP}"
+)
+
+
+def search_terms_expression():
+    """The text Resource.search_terms should hold: its authors, category, countries, regions."""
+
+    def names(through, field: str, ordering: str | None = None):
+        related = through.objects.filter(resource=OuterRef("pk")).values("resource")
+        joined = related.annotate(
+            names=StringAgg(f"{field}__name", " ", order_by=ordering or f"{field}__name")
+        )
+        return Coalesce(Subquery(joined.values("names")), Value(""), output_field=text)
+
+    text = models.TextField()
+    category = Category.objects.filter(pk=OuterRef("category_id")).values("name")
+    return Concat(
+        names(ResourceAuthor, "author", ordering="position"),
+        Value(" "),
+        Coalesce(Subquery(category), Value(""), output_field=text),
+        Value(" "),
+        names(Resource.countries.through, "country"),
+        Value(" "),
+        names(Resource.regions.through, "region"),
+        output_field=text,
+    )
 
 
 class ResourceQuerySet(models.QuerySet):
     def published(self):
         """Keep resources the public may see: published, with a publication time now or past."""
         return self.filter(status=Resource.Status.PUBLISHED, published_at__lte=Now())
+
+    def filter_by(
+        self,
+        *,
+        countries=(),
+        regions=(),
+        categories=(),
+        authors=(),
+        years=(),
+        year_from: int | None = None,
+        year_to: int | None = None,
+    ):
+        """Keep resources matching every given facet, any one value within each.
+
+        Terms may be given as objects or primary keys. Many-to-many facets use EXISTS, so a
+        resource with two of the chosen countries appears once.
+        """
+        queryset = self
+        for through, field, chosen in (
+            (Resource.countries.through, "country", countries),
+            (Resource.regions.through, "region", regions),
+            (ResourceAuthor, "author", authors),
+        ):
+            if chosen:
+                links = through.objects.filter(resource=OuterRef("pk"), **{f"{field}__in": chosen})
+                queryset = queryset.filter(Exists(links))
+        if categories:
+            queryset = queryset.filter(category__in=categories)
+        if years:
+            queryset = queryset.filter(year__in=years)
+        if year_from is not None:
+            queryset = queryset.filter(year__gte=year_from)
+        if year_to is not None:
+            queryset = queryset.filter(year__lte=year_to)
+        return queryset
+
+    def search(self, text: str):
+        """Keep resources matching websearch-style text ("quoted phrase", -word, or); add rank."""
+        query = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
+        return self.filter(search_vector=query).annotate(rank=SearchRank(F("search_vector"), query))
+
+    def with_snippet(self, text: str):
+        """Add `snippet`: the summary around the hits of text, for the `highlight` filter.
+
+        The hits are between HIGHLIGHT_START and HIGHLIGHT_STOP; & and < are entities.
+        """
+        query = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
+        return self.annotate(
+            snippet=SearchHeadline(
+                # ts_headline drops what its parser takes for HTML tags, but the summary
+                # is plain text: escape it first (highlight() unescapes, then escapes all).
+                Replace(Replace("summary", Value("&"), Value("&amp;")), Value("<"), Value("&lt;")),
+                query,
+                config=SEARCH_CONFIG,
+                start_sel=HIGHLIGHT_START,
+                stop_sel=HIGHLIGHT_STOP,
+                max_words=30,
+                min_words=15,
+                max_fragments=2,
+                fragment_delimiter=" … ",
+            )
+        )
+
+    def refresh_search_terms(self) -> int:
+        """Recompute search_terms (names from other tables) where it changed; return the count.
+
+        Call it after changing a resource's authors, countries or regions outside save():
+        the admin does in save_related(), the demo loader after setting the relations.
+        """
+        expression = search_terms_expression()
+        return (
+            Resource.objects.filter(pk__in=self.values("pk"))
+            .filter(~Q(search_terms=expression))
+            .update(search_terms=expression)
+        )
 
 
 class Resource(models.Model):
@@ -100,6 +241,19 @@ class Resource(models.Model):
     published_at = models.DateTimeField(_("publication time"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # A generated column reads only its own row, so the names of the authors, category,
+    # countries and regions are copied here (refresh_search_terms) for the search vector.
+    search_terms = models.TextField(_("search terms"), blank=True, editable=False)
+    # The text of the uploaded file, for the search; extracted on upload (issue 4, next slice).
+    file_text = models.TextField(_("text of the file"), blank=True, editable=False)
+    search_vector = models.GeneratedField(
+        expression=SearchVector("title", weight="A", config=SEARCH_CONFIG)
+        + SearchVector("summary", weight="B", config=SEARCH_CONFIG)
+        + SearchVector("search_terms", "publisher", weight="C", config=SEARCH_CONFIG)
+        + SearchVector("file_text", weight="D", config=SEARCH_CONFIG),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
 
     objects = ResourceQuerySet.as_manager()
 
@@ -107,7 +261,11 @@ class Resource(models.Model):
         ordering = ["-year", "title"]
         verbose_name = _("resource")
         verbose_name_plural = _("resources")
-        indexes = [models.Index(fields=["status", "-published_at"])]
+        indexes = [
+            models.Index(fields=["status", "-published_at"]),
+            GinIndex(fields=["search_vector"], name="resource_search_vector"),
+            GinIndex(OpClass("title", name="gin_trgm_ops"), name="resource_title_trgm"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(year__isnull=True) | models.Q(year__gte=1900, year__lte=2100),
@@ -117,6 +275,11 @@ class Resource(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        # The category may have changed; relations set after this call refresh it again.
+        Resource.objects.filter(pk=self.pk).refresh_search_terms()
 
     def get_absolute_url(self) -> str:
         return reverse("resources:resource-detail", kwargs={"slug": self.slug})
@@ -143,3 +306,12 @@ class ResourceAuthor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.author} ({self.position})"
+
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        Resource.objects.filter(pk=self.resource_id).refresh_search_terms()
+
+    def delete(self, *args, **kwargs):
+        deleted = super().delete(*args, **kwargs)
+        Resource.objects.filter(pk=self.resource_id).refresh_search_terms()
+        return deleted

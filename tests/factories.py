@@ -41,10 +41,11 @@ class SourceFactory(factory.django.DjangoModelFactory):
 
 
 class ArticleFactory(factory.django.DjangoModelFactory):
-    """A published article, in the past."""
+    """A published article, in the past; pass tags=[...] (names) to tag it."""
 
     class Meta:
         model = Article
+        skip_postgeneration_save = True
 
     title = factory.Sequence(lambda n: f"Article {n}")
     slug = factory.Sequence(lambda n: f"article-{n}")
@@ -53,6 +54,11 @@ class ArticleFactory(factory.django.DjangoModelFactory):
     status = Article.Status.PUBLISHED
     published_at = factory.Sequence(lambda n: timezone.now() - timedelta(hours=n + 1))
 
+    @factory.post_generation
+    def tags(self, create: bool, extracted, **kwargs) -> None:
+        if extracted:
+            self.tags.add(*extracted)
+
 
 class DraftArticleFactory(ArticleFactory):
     status = Article.Status.DRAFT
@@ -60,6 +66,19 @@ class DraftArticleFactory(ArticleFactory):
 
 class ScheduledArticleFactory(ArticleFactory):
     published_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=1))
+
+
+class ArticleWithImageFactory(ArticleFactory):
+    """A published article with a featured image; point MEDIA_ROOT at a temporary folder."""
+
+    image = factory.django.ImageField(
+        filename="shelter.jpg", format="JPEG", width=1200, height=675, color="#12304f"
+    )
+    image_alt = "Two social workers talk with a young woman outside a shelter."
+    image_caption = "A shelter run by La Strada in Warsaw."
+    image_credit = "mockup design by rawpixel.com on Freepik"
+    image_licence = "Freepik licence"
+    image_licence_url = "https://www.freepik.com/legal/terms-of-use"
 
 
 class CountryFactory(factory.django.DjangoModelFactory):
@@ -128,6 +147,12 @@ class ResourceFactory(factory.django.DjangoModelFactory):
     def regions(self, create: bool, extracted, **kwargs) -> None:
         if extracted:
             self.regions.set(extracted)
+
+    @factory.post_generation
+    def search_terms(self, create: bool, extracted, **kwargs) -> None:
+        # The relations above are set after save(): copy their names for the search.
+        if create:
+            Resource.objects.filter(pk=self.pk).refresh_search_terms()
 
 
 class DraftResourceFactory(ResourceFactory):

@@ -16,10 +16,12 @@ from tests.factories import (
 HOME_QUERIES = 4
 # The count for the paginator, the page of articles with section and source joined.
 NEWS_LIST_QUERIES = 2
-# The article with section and source, its tags.
-ARTICLE_QUERIES = 2
-# The count, the page of resources with category, then countries, regions, authors.
-RESOURCE_LIST_QUERIES = 5
+# The article with section, source and its neighbours (subqueries), its tags, the
+# related articles.
+ARTICLE_QUERIES = 3
+# The count, the page of resources with category, then countries, regions, authors; one
+# grouped count per facet (region, country, category, author, year).
+RESOURCE_LIST_QUERIES = 10
 # The resource with category, then countries, regions, authors.
 RESOURCE_QUERIES = 4
 

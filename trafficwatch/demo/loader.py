@@ -174,6 +174,10 @@ class _Loader:
                 )
                 was_changed = self.count_change(was_changed)
             self.result.resources += 1
+        # The relations were set after save(): copy their names for the search.
+        Resource.objects.filter(
+            slug__in=[item["slug"] for item in resources]
+        ).refresh_search_terms()
 
     def sync_row(self, model, row, lookup: dict, values: dict, on_create: dict):
         """Create the row (row is None) or restore values on it; return it and if it changed.

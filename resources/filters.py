@@ -1,0 +1,367 @@
+"""The library's query parameters (CONTRACT.md): parsing, validation and facet counts.
+
+A small parser rather than django-filter: every bad value must raise InvalidParameter
+naming it (a 400 page), and the facet counts need the filters one facet at a time, which
+a FilterSet does not model. The filtering itself is ResourceQuerySet.filter_by(), which
+the page, the CSV export and the feed share.
+"""
+
+import re
+from dataclasses import dataclass, field
+
+from django.core.validators import slug_re
+from django.db import connection
+from django.db.models import Count, Model
+from django.http import QueryDict
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from trafficwatch.params import InvalidParameter
+
+from .models import Author, Category, Country, Region, Resource, ResourceAuthor
+
+MAX_QUERY_LENGTH = 200  # characters of ?q=
+MAX_VALUES = 50  # values of one repeated parameter
+YEAR_RE = re.compile(r"[0-9]{4}")
+SORTS = {
+    "relevance": gettext_lazy("Relevance"),
+    "-year": gettext_lazy("Newest first"),
+    "year": gettext_lazy("Oldest first"),
+    "title": gettext_lazy("Title"),
+}
+ORDERINGS = {
+    "-year": ["-year", "title", "pk"],
+    "year": ["year", "title", "pk"],
+    "title": ["title", "pk"],
+}
+
+
+@dataclass(frozen=True)
+class Facet:
+    """A filter parameter whose options are terms with slugs; `key` is filter_by's keyword."""
+
+    parameter: str
+    key: str
+    label: str
+    model: type[Model]
+    collapse_after: int | None = None  # show this many options, the rest behind "show all"
+    # At most this many options (the largest): thousands of authors would make a page of
+    # megabytes. The search box finds the others by name.
+    limit: int | None = None
+
+    def terms(self, values: list[str]) -> list[Model]:
+        """Return the terms whose slugs are values, or raise InvalidParameter."""
+        if not values:
+            return []
+        if any(len(value) > 200 or not slug_re.fullmatch(value) for value in values):
+            raise self.invalid()
+        found = list(self.model.objects.filter(slug__in=values))
+        if len(found) != len(set(values)):
+            raise self.invalid()
+        return found
+
+    def invalid(self) -> InvalidParameter:
+        return InvalidParameter(
+            self.parameter,
+            _("There is no %(facet)s with this name in the library.") % {"facet": self.label},
+        )
+
+    def counts(self, resources) -> list[tuple[str, str, int]]:
+        """Return (slug, name, count) of the options present in resources, most first."""
+        if self.key == "categories":
+            rows, prefix = resources.filter(category__isnull=False), "category"
+        else:
+            through = (
+                ResourceAuthor if self.key == "authors" else getattr(Resource, self.key).through
+            )
+            prefix = self.model._meta.model_name
+            rows = through.objects.filter(resource__in=resources.values("pk"))
+        rows = rows.values_list(f"{prefix}__slug", f"{prefix}__name").annotate(count=Count("*"))
+        return list(rows.order_by("-count", f"{prefix}__name")[: self.limit])
+
+
+FACETS = [
+    Facet("region", "regions", gettext_lazy("region"), Region),
+    Facet("country", "countries", gettext_lazy("country"), Country, collapse_after=8),
+    Facet("category", "categories", gettext_lazy("category"), Category),
+    Facet("author", "authors", gettext_lazy("author"), Author, collapse_after=8, limit=100),
+]
+FACET_LABELS = {
+    "region": gettext_lazy("Region"),
+    "country": gettext_lazy("Country"),
+    "category": gettext_lazy("Category"),
+    "author": gettext_lazy("Author"),
+    "year": gettext_lazy("Year"),
+}
+
+
+def single(params: QueryDict, name: str) -> str:
+    """Return the last value of a parameter that takes one, stripped ('' when absent)."""
+    return params.get(name, "").strip()
+
+
+def parse_year(value: str, parameter: str) -> int:
+    if not YEAR_RE.fullmatch(value):
+        raise InvalidParameter(parameter, _("A year is written with four digits, like 2020."))
+    return int(value)
+
+
+def values_of(params: QueryDict, name: str) -> list[str]:
+    """Return the non-blank values of a repeatable parameter, each once, in order."""
+    values = list(dict.fromkeys(value.strip() for value in params.getlist(name) if value.strip()))
+    if len(values) > MAX_VALUES:
+        raise InvalidParameter(
+            name, _("At most %(count)s values can be chosen at once.") % {"count": MAX_VALUES}
+        )
+    return values
+
+
+@dataclass
+class LibraryQuery:
+    """The validated parameters of one library request."""
+
+    q: str = ""
+    terms: dict[str, list[Model]] = field(default_factory=dict)  # by parameter
+    years: list[int] = field(default_factory=list)
+    year_from: int | None = None
+    year_to: int | None = None
+    sort: str = "-year"
+
+    @classmethod
+    def from_params(cls, params: QueryDict) -> "LibraryQuery":
+        """Validate params, or raise InvalidParameter naming the first bad one."""
+        q = single(params, "q")
+        if len(q) > MAX_QUERY_LENGTH:
+            raise InvalidParameter(
+                "q",
+                _("Search with at most %(count)s characters.") % {"count": MAX_QUERY_LENGTH},
+            )
+        if "\x00" in q:
+            raise InvalidParameter("q", _("The search contains a character that is not allowed."))
+        years = [parse_year(value, "year") for value in values_of(params, "year")]
+        year_from = single(params, "year_from")
+        year_from = parse_year(year_from, "year_from") if year_from else None
+        year_to = single(params, "year_to")
+        year_to = parse_year(year_to, "year_to") if year_to else None
+        if year_from is not None and year_to is not None and year_from > year_to:
+            raise InvalidParameter(
+                "year_from", _("The first year must not come after the last year.")
+            )
+        sort = single(params, "sort") or ("relevance" if q else "-year")
+        if sort not in SORTS:
+            raise InvalidParameter(
+                "sort", _("Sort by one of: %(sorts)s.") % {"sorts": ", ".join(SORTS)}
+            )
+        terms = {
+            facet.parameter: facet.terms(values_of(params, facet.parameter)) for facet in FACETS
+        }
+        return cls(q, terms, years, year_from, year_to, sort)
+
+    def filters(self, *, without: str | None = None) -> dict:
+        """Return filter_by()'s keywords, leaving out the parameter `without`."""
+        kwargs = {
+            facet.key: self.terms.get(facet.parameter, [])
+            for facet in FACETS
+            if facet.parameter != without
+        }
+        if without != "year":
+            kwargs["years"] = self.years
+        return {**kwargs, "year_from": self.year_from, "year_to": self.year_to}
+
+    def resources(self, queryset, *, without: str | None = None):
+        """Return queryset searched and filtered by every parameter but `without`, unordered."""
+        if self.q:
+            queryset = queryset.search(self.q)
+        return queryset.filter_by(**self.filters(without=without))
+
+    def ordered(self, queryset):
+        """Return the filtered resources in the requested order."""
+        resources = self.resources(queryset)
+        if self.q:
+            resources = resources.with_snippet(self.q)
+        if self.sort == "relevance" and self.q:
+            return resources.order_by("-rank", "-year", "title", "pk")
+        return resources.order_by(*ORDERINGS.get(self.sort, ORDERINGS["-year"]))
+
+    @property
+    def is_filtered(self) -> bool:
+        return bool(any(self.terms.values()) or self.years or self.year_from or self.year_to)
+
+
+@dataclass
+class Option:
+    value: str
+    label: str
+    count: int
+    selected: bool
+
+
+@dataclass
+class FacetPanel:
+    """One fieldset of the filter panel: the options shown, and those behind "show all"."""
+
+    parameter: str
+    legend: str
+    options: list[Option]
+    more: list[Option]
+    truncated: bool = False  # more options exist than the facet's limit
+
+    @property
+    def total(self) -> int:
+        return len(self.options) + len(self.more)
+
+
+def facet_panels(query: LibraryQuery, published) -> list[FacetPanel]:
+    """Count, for every facet, the results each option gives with the other facets applied.
+
+    One grouped query per facet ("disjunctive faceting"): the options of a facet are OR-ed,
+    so its own choices must not narrow its counts. Options with no results are left out
+    unless chosen.
+    """
+    panels = []
+    for facet in FACETS:
+        counts = facet.counts(query.resources(published, without=facet.parameter))
+        chosen = {term.slug: term.name for term in query.terms.get(facet.parameter, [])}
+        shown = panel(
+            facet.parameter, FACET_LABELS[facet.parameter], counts, chosen, facet.collapse_after
+        )
+        shown.truncated = facet.limit is not None and len(counts) >= facet.limit
+        panels.append(shown)
+    years = (
+        query.resources(published, without="year")
+        .filter(year__isnull=False)
+        .values_list("year")
+        .annotate(count=Count("*"))
+        .order_by("-year")
+    )
+    counts = [(str(year), str(year), count) for year, count in years]
+    chosen = {str(year): str(year) for year in query.years}
+    panels.append(
+        panel("year", FACET_LABELS["year"], counts, chosen, collapse_after=10, by_name=False)
+    )
+    return panels
+
+
+def panel(
+    parameter, legend, counts, chosen: dict[str, str], collapse_after, by_name: bool = True
+) -> FacetPanel:
+    """Return a facet's options; past collapse_after, the rest (by name, or as counted) apart."""
+    options = [Option(slug, name, count, slug in chosen) for slug, name, count in counts]
+    present = {option.value for option in options}
+    options += [Option(slug, name, 0, True) for slug, name in chosen.items() if slug not in present]
+    if collapse_after is None or len(options) <= collapse_after:
+        return FacetPanel(parameter, legend, options, [])
+    # The chosen options stay in view, then the first counted; the rest behind a <details>.
+    shown = [option for option in options if option.selected]
+    shown += [option for option in options if not option.selected][
+        : max(collapse_after - len(shown), 0)
+    ]
+    in_view = {option.value for option in shown}
+    more = [option for option in options if option.value not in in_view]
+    if by_name:
+        more.sort(key=lambda option: option.label.lower())
+    return FacetPanel(parameter, legend, shown, more)
+
+
+@dataclass
+class Chip:
+    label: str
+    remove_url: str
+
+
+def chips(query: LibraryQuery, params: QueryDict, path: str) -> list[Chip]:
+    """Return the active filters, each with the URL of the library without it."""
+
+    def without(name: str, value: str | None = None) -> str:
+        remaining = params.copy()
+        remaining.pop("page", None)
+        if value is None:
+            remaining.pop(name, None)
+        else:
+            remaining.setlist(name, [v for v in remaining.getlist(name) if v.strip() != value])
+        encoded = remaining.urlencode()
+        return f"{path}?{encoded}" if encoded else path
+
+    active = []
+    if query.q:
+        active.append(Chip(_("Search: “%(q)s”") % {"q": query.q}, without("q")))
+    for facet in FACETS:
+        for term in query.terms.get(facet.parameter, []):
+            active.append(
+                Chip(
+                    f"{FACET_LABELS[facet.parameter]}: {term.name}",
+                    without(facet.parameter, term.slug),
+                )
+            )
+    for year in query.years:
+        active.append(Chip(f"{FACET_LABELS['year']}: {year}", without("year", str(year))))
+    if query.year_from:
+        active.append(Chip(_("From %(year)s") % {"year": query.year_from}, without("year_from")))
+    if query.year_to:
+        active.append(Chip(_("Until %(year)s") % {"year": query.year_to}, without("year_to")))
+    return active
+
+
+WORD_RE = re.compile(r"\w+")
+MIN_WORD_LENGTH = 4  # characters of a word the suggestion corrects or offers
+# pg_trgm's word_similarity() of a typed word to a title or name (0.6 by default misses
+# "trafickng" for "trafficking", 0.58), then similarity() to the word chosen.
+WORD_SIMILARITY_THRESHOLD = 0.4
+SIMILARITY_THRESHOLD = 0.3
+CANDIDATE_TEXTS = 50  # titles or names looked at per typed word
+
+
+def suggestion(text: str, published) -> str | None:
+    """Return text with each word replaced by the most similar word of the library, if any.
+
+    For each word typed, the trigram indexes find titles of published resources and names
+    of countries, regions, categories and authors holding a similar word; the most similar
+    of their words replaces it. None when nothing would change.
+    """
+    # Short words are left alone, and never suggested: "for" is close to "forsed" too.
+    typed = [word for word in WORD_RE.findall(text.lower()) if len(word) >= MIN_WORD_LENGTH]
+    if not typed:
+        return None
+    titles, params = published.values("title").query.sql_with_params()
+    names = " UNION ALL ".join(
+        f"(SELECT name FROM {model._meta.db_table} WHERE typed.word <%% name LIMIT %s)"
+        for model in (Country, Region, Category, Author)
+    )
+    with connection.cursor() as cursor:
+        # <% compares with pg_trgm.word_similarity_threshold and can use the trigram indexes.
+        # set_config(..., true) lasts for the transaction; two statements in one query
+        # string are one transaction even in autocommit (PostgreSQL docs, protocol-flow
+        # "Multiple Statements in a Simple Query"; psycopg2 sends one simple query).
+        cursor.execute(
+            f"""
+            SELECT set_config('pg_trgm.word_similarity_threshold', %s, true);
+            SELECT typed.word, best.word
+            FROM unnest(%s::text[]) AS typed(word)
+            CROSS JOIN LATERAL (
+                SELECT candidate.word
+                FROM (
+                    (SELECT resource.title AS name FROM ({titles}) AS resource
+                     WHERE typed.word <%% resource.title LIMIT %s)
+                    UNION ALL {names}
+                ) AS text,
+                regexp_split_to_table(lower(text.name), '[^[:alnum:]]+') AS candidate(word)
+                WHERE length(candidate.word) >= %s
+                    AND similarity(candidate.word, typed.word) >= %s
+                ORDER BY similarity(candidate.word, typed.word) DESC, candidate.word
+                LIMIT 1
+            ) AS best
+            """,
+            [
+                str(WORD_SIMILARITY_THRESHOLD),
+                typed,
+                *params,
+                CANDIDATE_TEXTS,
+                *[CANDIDATE_TEXTS] * 4,
+                MIN_WORD_LENGTH,
+                SIMILARITY_THRESHOLD,
+            ],
+        )
+        better = {word: best for word, best in cursor.fetchall() if word != best}
+    if not better:
+        return None
+    return WORD_RE.sub(lambda match: better.get(match.group().lower(), match.group()), text)
