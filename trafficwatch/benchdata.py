@@ -415,6 +415,23 @@ def create_resources(total: int, draw: Draw, batch_size: int, counts: Counter) -
     counts.update(author_pool=len(authors))
     number = next_number(Resource.objects.all(), "slug", RESOURCE_PREFIX)
     now = timezone.now()
+    # search_terms is filled here, as resources.models.search_terms_expression() would
+    # (authors in order, category, countries, regions): refreshing 100k rows afterwards
+    # takes longer than the whole seeding.
+    name_of = {
+        model: dict(model.objects.values_list("pk", "name"))
+        for model in (Country, Region, Category, Author)
+    }
+
+    def search_terms(author_ids, category_id, country_ids, region_ids) -> str:
+        return " ".join(
+            [
+                " ".join(name_of[Author][pk] for pk in author_ids),
+                name_of[Category][category_id],
+                " ".join(sorted(name_of[Country][pk] for pk in country_ids)),
+                " ".join(sorted(name_of[Region][pk] for pk in region_ids)),
+            ]
+        )
 
     def build(start: int, stop: int) -> tuple[list[Resource], list[Links]]:
         rows = []
@@ -423,25 +440,30 @@ def create_resources(total: int, draw: Draw, batch_size: int, counts: Counter) -
         authorships = Links(ResourceAuthor, "resource", "author", "position")
         for index, counter in enumerate(range(number + start, number + stop)):
             published = not draw.chance(DRAFT_SHARE)
+            category_id = draw.pick(categories)
+            country_ids = draw.distinct(countries, 1, 3)
+            region_ids = draw.distinct(regions, 1, 2)
+            author_ids = draw.distinct(authors, 0, 4)
             rows.append(
                 Resource(
                     title=draw.fill(draw.pick(TITLES)),
                     slug=f"{RESOURCE_PREFIX}{counter:08d}",
                     summary=" ".join(draw.fill(s) for s in draw.distinct(SENTENCES, 2, 4)),
                     year=draw.between(1995, 2026),
-                    category_id=draw.pick(categories),
+                    category_id=category_id,
                     publisher=draw.pick(PUBLISHERS),
                     language=draw.pick(LANGUAGES),
                     external_url=f"https://example.org/library/{counter}",
                     status=Resource.Status.PUBLISHED if published else Resource.Status.DRAFT,
                     published_at=draw.moment(now, days_back=10 * 365) if published else None,
+                    search_terms=search_terms(author_ids, category_id, country_ids, region_ids),
                 )
             )
-            for country_id in draw.distinct(countries, 1, 3):
+            for country_id in country_ids:
                 country_links.add(index, country_id)
-            for region_id in draw.distinct(regions, 1, 2):
+            for region_id in region_ids:
                 region_links.add(index, region_id)
-            for position, author_id in enumerate(draw.distinct(authors, 0, 4)):
+            for position, author_id in enumerate(author_ids):
                 authorships.add(index, author_id, position)
         return rows, [country_links, region_links, authorships]
 

@@ -51,6 +51,18 @@ def test_seeded_authors_are_numbered_from_zero_in_citation_order():
         assert len(positions) <= 4
 
 
+def test_seeded_resources_can_be_found_by_their_authors_category_and_countries():
+    seedbench(resources=30)
+
+    for resource in Resource.objects.select_related("category").prefetch_related(
+        "countries", "authorships__author"
+    ):
+        names = [resource.category.name, *(c.name for c in resource.countries.all())]
+        names += [author.name for author in resource.ordered_authors()]
+        assert all(name in resource.search_terms for name in names)
+        assert Resource.objects.search(resource.category.name).filter(pk=resource.pk).exists()
+
+
 def test_seeded_articles_have_a_teaser_and_tags():
     seedbench(articles=20)
 
