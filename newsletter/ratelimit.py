@@ -10,6 +10,8 @@ from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
 
+from trafficwatch.client import client_address
+
 # SIGNUP_RATE_LIMIT as in CONTRACT.md: "N/m" (per minute) or "N/h" (per hour).
 RATE_PATTERN = re.compile(r"([0-9]{1,9})/([mh])")
 WINDOW_SECONDS = {"m": 60, "h": 60 * 60}
@@ -45,8 +47,8 @@ def signup_rate() -> Rate:
 def allow_signup(request: HttpRequest) -> bool:
     """Count this attempt against the client's address; False once it is over the limit."""
     rate = signup_rate()
-    # Hashed so that any REMOTE_ADDR makes a valid key for every cache backend.
-    address = request.META.get("REMOTE_ADDR") or ""
+    # Hashed so that any address makes a valid key for every cache backend.
+    address = client_address(request)
     key = CACHE_KEY_PREFIX + hashlib.sha256(address.encode(errors="replace")).hexdigest()
     # A fixed window that opens with the first attempt: add() sets the expiry only once.
     cache.add(key, 0, timeout=rate.window)

@@ -188,6 +188,9 @@ TASKS = {
 }
 
 SIGNUP_RATE_LIMIT = os.environ.get("SIGNUP_RATE_LIMIT", "10/m")
+# Proxies whose X-Forwarded-For is believed (trafficwatch/client.py); gunicorn reads the
+# same variable for X-Forwarded-Proto.
+TRUSTED_PROXIES = env_list("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 # Security: secure cookies and HSTS follow an https SITE_URL (issue #2).
 SECURE_CONTENT_TYPE_NOSNIFF = True

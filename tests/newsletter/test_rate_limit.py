@@ -87,3 +87,19 @@ def test_the_rate_setting_is_parsed(value, rate):
 def test_a_malformed_rate_setting_is_refused_with_a_clear_message(value):
     with pytest.raises(ImproperlyConfigured, match="SIGNUP_RATE_LIMIT must look like 10/m or 3/h"):
         parse_rate(value)
+
+
+@pytest.mark.django_db
+def test_clients_behind_one_trusted_proxy_are_limited_one_by_one(client, settings):
+    settings.SIGNUP_RATE_LIMIT = "1/m"
+    settings.TRUSTED_PROXIES = ["10.0.0.2"]
+    responses = [
+        client.post(
+            SUBSCRIBE_URL,
+            {"email": f"reader{n}@example.org", "consent": "on"},
+            REMOTE_ADDR="10.0.0.2",
+            HTTP_X_FORWARDED_FOR=forwarded_for,
+        )
+        for n, forwarded_for in enumerate(["203.0.113.7", "203.0.113.8", "203.0.113.8"])
+    ]
+    assert [response.status_code for response in responses] == [303, 303, 429]
