@@ -174,10 +174,10 @@ class LibraryQuery:
             queryset = queryset.search(self.q)
         return queryset.filter_by(**self.filters(without=without))
 
-    def ordered(self, queryset):
-        """Return the filtered resources in the requested order."""
+    def ordered(self, queryset, *, snippets: bool = True):
+        """Return the filtered resources in the requested order (with snippets of the hits)."""
         resources = self.resources(queryset)
-        if self.q:
+        if self.q and snippets:
             resources = resources.with_snippet(self.q)
         if self.sort == "relevance" and self.q:
             return resources.order_by("-rank", "-year", "title", "pk")

@@ -1,16 +1,22 @@
+from pathlib import PurePosixPath
+
+from django.conf import settings
+from django.conf.locale import LANG_INFO
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 from django.views.generic import DetailView
 
 from trafficwatch.params import paginate
 
+from . import citations
 from .filters import SORTS, LibraryQuery, chips, facet_panels, suggestion
 from .models import Resource, ResourceAuthor
 
 RESOURCES_PER_PAGE = 20
+RELATED_RESOURCES = 4
 
 
 def published_resources():
@@ -55,3 +61,67 @@ class ResourceDetailView(DetailView):
 
     def get_queryset(self):
         return published_resources()
+
+    def get_context_data(self, **kwargs) -> dict:
+        resource = self.object
+        absolute_url = f"{settings.SITE_URL}{resource.get_absolute_url()}"
+        file_url = f"{settings.SITE_URL}{resource.file.url}" if resource.file else ""
+        return super().get_context_data(
+            absolute_url=absolute_url,
+            citation=citations.formatted_citation(resource),
+            citation_is_report=citations.is_report(resource),
+            citation_language=language_code(resource.language),
+            file_url=file_url,
+            file_type=file_type(resource.file.name) if resource.file else "",
+            file_size=file_size(resource.file) if resource.file else None,
+            related_resources=Resource.objects.select_related("category").related_to(
+                resource, limit=RELATED_RESOURCES
+            ),
+            **kwargs,
+        )
+
+
+def file_type(name: str) -> str:
+    """Return "PDF" for "resources/2013/sops.pdf"; "" without an extension."""
+    return PurePosixPath(name).suffix.lstrip(".").upper()
+
+
+def file_size(file) -> int | None:
+    """Return the size in bytes from the storage, or None if the file is missing there."""
+    try:
+        return file.size
+    except OSError:
+        # A file deleted from the storage but still named in the row: show the link
+        # without a size rather than fail the page.
+        return None
+
+
+def language_code(language: str) -> str:
+    """Return "en" for "English" (Highwire's citation_language), or the name as given."""
+    for code, info in LANG_INFO.items():
+        if info.get("name", "").lower() == language.strip().lower() and "-" not in code:
+            return code
+    return language
+
+
+def citation_download(
+    resource: Resource, text: str, extension: str, content_type: str
+) -> HttpResponse:
+    response = HttpResponse(text, content_type=f"{content_type}; charset=utf-8")
+    # Slugs are [-a-zA-Z0-9_]+, nothing to quote in the file name.
+    response["Content-Disposition"] = f'attachment; filename="{resource.slug}.{extension}"'
+    return response
+
+
+@require_GET
+def resource_ris(request: HttpRequest, slug: str) -> HttpResponse:
+    resource = get_object_or_404(published_resources(), slug=slug)
+    return citation_download(
+        resource, citations.ris(resource), "ris", "application/x-research-info-systems"
+    )
+
+
+@require_GET
+def resource_bibtex(request: HttpRequest, slug: str) -> HttpResponse:
+    resource = get_object_or_404(published_resources(), slug=slug)
+    return citation_download(resource, citations.bibtex(resource), "bib", "application/x-bibtex")

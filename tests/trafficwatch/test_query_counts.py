@@ -22,8 +22,8 @@ ARTICLE_QUERIES = 3
 # The count, the page of resources with category, then countries, regions, authors; one
 # grouped count per facet (region, country, category, author, year).
 RESOURCE_LIST_QUERIES = 10
-# The resource with category, then countries, regions, authors.
-RESOURCE_QUERIES = 4
+# The resource with category, then countries, regions, authors; the related resources.
+RESOURCE_QUERIES = 5
 
 
 @pytest.fixture
