@@ -21,6 +21,7 @@ from trafficwatch.params import InvalidParameter
 from .models import Author, Category, Country, Region, Resource, ResourceAuthor
 
 MAX_QUERY_LENGTH = 200  # characters of ?q=
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f\ufffe\uffff]")
 MAX_VALUES = 50  # values of one repeated parameter
 YEAR_RE = re.compile(r"[0-9]{4}")
 SORTS = {
@@ -136,7 +137,10 @@ class LibraryQuery:
                 "q",
                 _("Search with at most %(count)s characters.") % {"count": MAX_QUERY_LENGTH},
             )
-        if "\x00" in q:
+        q = " ".join(q.split())  # tabs and line breaks are spaces to a search
+        # Control characters mean nothing to a search, and XML (the feed's title) and
+        # PostgreSQL (NUL) refuse them.
+        if CONTROL_CHARACTERS.search(q):
             raise InvalidParameter("q", _("The search contains a character that is not allowed."))
         years = [parse_year(value, "year") for value in values_of(params, "year")]
         year_from = single(params, "year_from")

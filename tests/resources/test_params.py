@@ -38,6 +38,7 @@ def resource(db):
         ("page", "-1"),
         ("q", "x" * 201),
         ("q", "trafficking\x00"),
+        ("q", "labour\x1bexploitation"),
     ],
 )
 def test_an_invalid_value_answers_400_naming_the_parameter(client, resource, parameter, value):
