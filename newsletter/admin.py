@@ -4,6 +4,17 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import Subscriber
 
+# What the sign-up and its changes recorded: shown to staff, never edited by them.
+AUDIT_FIELDS = [
+    "consent_text",
+    "consented_at",
+    "source_page",
+    "created_at",
+    "updated_at",
+    "confirmed_at",
+    "unsubscribed_at",
+]
+
 
 @admin.register(Subscriber)
 class SubscriberAdmin(admin.ModelAdmin):
@@ -16,28 +27,10 @@ class SubscriberAdmin(admin.ModelAdmin):
         (None, {"fields": ["email", "name", "status"]}),
         (
             _("Consent and history"),
-            {
-                "fields": [
-                    "consent_text",
-                    "consented_at",
-                    "source_page",
-                    "created_at",
-                    "updated_at",
-                    "confirmed_at",
-                    "unsubscribed_at",
-                ]
-            },
+            {"fields": AUDIT_FIELDS},
         ),
     ]
-    readonly_fields = [
-        "consent_text",
-        "consented_at",
-        "source_page",
-        "created_at",
-        "updated_at",
-        "confirmed_at",
-        "unsubscribed_at",
-    ]
+    readonly_fields = AUDIT_FIELDS
 
     def get_readonly_fields(self, request: HttpRequest, obj: Subscriber | None = None) -> list:
         # The consent belongs to the address it was given for: a new address signs up anew.
