@@ -7,10 +7,19 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from .models import Subscriber
-from .tokens import CONFIRMATION_MAX_AGE, make_confirmation_token
+from .tokens import CONFIRMATION_MAX_AGE, make_confirmation_token, unsubscribe_url
 
 # RFC 3834: tells auto-responders (holiday replies) not to answer these.
 HEADERS = {"Auto-Submitted": "auto-generated"}
+
+
+def list_unsubscribe_headers(subscriber: Subscriber) -> dict[str, str]:
+    """Return the RFC 2369 / RFC 8058 headers: mail clients show an "Unsubscribe" button
+    that POSTs to the subscriber's link at once."""
+    return {
+        "List-Unsubscribe": f"<{unsubscribe_url(subscriber)}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
 
 
 def send_confirmation_email(subscriber_id: int) -> None:

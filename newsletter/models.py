@@ -1,6 +1,11 @@
+from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from trafficwatch.html import sanitize_html
 
 
 class Subscriber(models.Model):
@@ -43,3 +48,119 @@ class Subscriber(models.Model):
     def normalize_email(email: str) -> str:
         """Return the address as stored: trimmed and lower-cased."""
         return email.strip().lower()
+
+
+class IssueQuerySet(models.QuerySet):
+    def sent(self):
+        """Keep issues whose sending has started: the public archive shows these."""
+        return self.filter(queued_at__isnull=False)
+
+
+class Issue(models.Model):
+    """One newsletter mailing, composed by staff and sent to every confirmed subscriber."""
+
+    subject = models.CharField(_("subject"), max_length=200)
+    slug = models.SlugField(
+        _("slug"), max_length=200, unique=True, help_text=_("The address of its archive page.")
+    )
+    introduction = models.TextField(
+        _("introduction"), blank=True, help_text=_("HTML; sanitized when saved.")
+    )
+    articles = models.ManyToManyField(
+        "news.Article", blank=True, related_name="newsletter_issues", verbose_name=_("articles")
+    )
+    resources = models.ManyToManyField(
+        "resources.Resource",
+        blank=True,
+        related_name="newsletter_issues",
+        verbose_name=_("resources"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # Set once, when staff press "send" (or run sendissue): from then on the issue is
+    # public in the archive and its content no longer changes.
+    queued_at = models.DateTimeField(_("queued for sending"), null=True, blank=True)
+    queued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("queued by"),
+    )
+
+    objects = IssueQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-queued_at", "-created_at"]
+        verbose_name = _("newsletter issue")
+        verbose_name_plural = _("newsletter issues")
+
+    def __str__(self) -> str:
+        return self.subject
+
+    def save(self, *args, **kwargs) -> None:
+        self.introduction = sanitize_html(self.introduction)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("newsletter:issue", kwargs={"slug": self.slug})
+
+    @property
+    def is_queued(self) -> bool:
+        return self.queued_at is not None
+
+
+class Delivery(models.Model):
+    """One issue to one subscriber: the outbox row a worker claims, sends and records.
+
+    Created for every confirmed subscriber before anything is sent; unique per (issue,
+    subscriber), so queuing twice never makes a second copy.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENDING = "sending", _("Being sent")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        SKIPPED = "skipped", _("Skipped (unsubscribed)")
+
+    issue = models.ForeignKey(
+        Issue, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("issue")
+    )
+    # Deleting a subscriber deletes their deliveries: the address is gone everywhere.
+    subscriber = models.ForeignKey(
+        Subscriber,
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+        verbose_name=_("subscriber"),
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.QUEUED
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    # A claimed row belongs to its worker until the lease ends; after that the sweeper
+    # hands it to another (the worker may have died).
+    lease_expires_at = models.DateTimeField(_("lease expires"), null=True, blank=True)
+    next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        constraints = [
+            models.UniqueConstraint(fields=["issue", "subscriber"], name="delivery_once"),
+        ]
+        indexes = [
+            # The claim query: due rows of one issue, oldest first.
+            models.Index(
+                fields=["issue", "next_attempt_at"],
+                condition=models.Q(status__in=["queued", "sending"]),
+                name="delivery_due",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.issue} → {self.subscriber}"

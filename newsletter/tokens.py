@@ -1,8 +1,12 @@
-"""Signed confirmation tokens: the subscriber's id and address, valid for 7 days."""
+"""Signed links in emails: confirmation (valid for 7 days) and unsubscribe (never expires).
+
+Both carry the subscriber's id and address: a changed address invalidates old links."""
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core import signing
+from django.urls import reverse
 
 from .models import Subscriber
 
@@ -41,6 +45,10 @@ def check_confirmation_token(token: str) -> CheckedToken:
     except (signing.BadSignature, ValueError) as error:
         raise InvalidToken from error
 
+    return CheckedToken(subscriber=_subscriber_named_by(payload), expired=expired)
+
+
+def _subscriber_named_by(payload: object) -> Subscriber:
     if not isinstance(payload, dict):
         raise InvalidToken
     subscriber_id, email = payload.get("id"), payload.get("email")
@@ -50,4 +58,30 @@ def check_confirmation_token(token: str) -> CheckedToken:
     subscriber = Subscriber.objects.filter(pk=subscriber_id, email=email).first()
     if subscriber is None:
         raise InvalidToken
-    return CheckedToken(subscriber=subscriber, expired=expired)
+    return subscriber
+
+
+UNSUBSCRIBE_SALT = "newsletter.unsubscribe"
+
+
+def make_unsubscribe_token(subscriber: Subscriber) -> str:
+    """Return the token of the subscriber's unsubscribe link; it never expires.
+
+    An old email's link must still work years later: an unsubscribe is never refused.
+    """
+    return signing.dumps({"id": subscriber.pk, "email": subscriber.email}, salt=UNSUBSCRIBE_SALT)
+
+
+def check_unsubscribe_token(token: str) -> Subscriber:
+    """Return the subscriber the unsubscribe token names; raise InvalidToken."""
+    try:
+        payload = signing.loads(token, salt=UNSUBSCRIBE_SALT, max_age=None)
+    except (signing.BadSignature, ValueError) as error:
+        raise InvalidToken from error
+    return _subscriber_named_by(payload)
+
+
+def unsubscribe_url(subscriber: Subscriber) -> str:
+    """Return the absolute unsubscribe link (also the List-Unsubscribe URL) for emails."""
+    token = make_unsubscribe_token(subscriber)
+    return settings.SITE_URL + reverse("newsletter:unsubscribe", kwargs={"token": token})

@@ -1,0 +1,1 @@
+"""Admin for newsletter issues: compose, preview, send a test, send, follow progress."""
