@@ -38,4 +38,5 @@ class SubscriberAdmin(admin.ModelAdmin):
             return ["email", *self.readonly_fields]
         return self.readonly_fields
 
+
 from . import issue_admin  # noqa: E402, F401  (registers the issue admin)
