@@ -183,8 +183,16 @@ else:
 
 # Background tasks (email, newsletter sending) through Django's task API; `manage.py
 # db_worker` runs them. The backend is a setting so a larger site can move to RQ or Celery.
+# Under pytest tasks run in-process when enqueued (after the commit that enqueued them),
+# unless TASKS_BACKEND says otherwise; tests of the real workers start `db_worker`
+# processes with TASKS_BACKEND=django_tasks_db.DatabaseBackend.
+DEFAULT_TASKS_BACKEND = (
+    "django_tasks.backends.immediate.ImmediateBackend"
+    if TESTING
+    else "django_tasks_db.DatabaseBackend"
+)
 TASKS = {
-    "default": {"BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")},
+    "default": {"BACKEND": os.environ.get("TASKS_BACKEND", DEFAULT_TASKS_BACKEND)},
 }
 
 SIGNUP_RATE_LIMIT = os.environ.get("SIGNUP_RATE_LIMIT", "10/m")
