@@ -25,6 +25,12 @@ run: $(VENV)/.installed
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py loaddemo
 	$(BIN)/python manage.py ensurestaff
+	@# The task worker sends the emails (confirmations, issues). No --reload: the
+	@# reloader's parent would SIGKILL its child on exit, skipping the atexit hook that
+	@# lets the last process stop the embedded PostgreSQL. Ctrl-C reaches both processes;
+	@# the trap also stops the worker when runserver exits on its own, and waits for it.
+	$(BIN)/python manage.py db_worker --no-reload & worker=$$!; \
+	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker' EXIT; \
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 lint: $(VENV)/.installed-test

@@ -61,6 +61,15 @@ def parse_arguments() -> argparse.Namespace:
         "--fresh", action="store_true", help="drop and recreate the benchmark database first"
     )
     parser.add_argument("--seed", type=int, default=1, help="seed of the synthetic data")
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="use a dummy cache, so every request computes what the pages cache (facet counts)",
+    )
+    parser.add_argument(
+        "--only", help="time only the pages whose label contains this text (e.g. library)"
+    )
+    parser.add_argument("--no-export", action="store_true", help="skip the CSV export")
     parser.add_argument("--json", type=Path, help="also write the results to this JSON file")
     arguments = parser.parse_args()
     sizes = QUICK_SIZES if arguments.quick else FULL_SIZES
@@ -176,6 +185,7 @@ def pages(arguments: argparse.Namespace) -> list[tuple[str, str]]:
         .first()
     )
     news_pages = [("news feed", "/news/feed/")]
+    library_pages = library_filter_pages()
     if popular_tag:
         news_pages += [
             ("news tag page", f"/news/?tag={quote(popular_tag)}"),
@@ -189,12 +199,66 @@ def pages(arguments: argparse.Namespace) -> list[tuple[str, str]]:
         *news_pages,
         ("resource library", "/resources/"),
         ("library, deep page", f"/resources/?page={min(100, resource_pages)}"),
+        *library_pages,
         ("library feed", "/resources/feed/"),
         ("resource", resources[resource_count // 2].get_absolute_url()),
         ("sitemap", "/sitemap.xml"),
         *sitemap_page,
         ("health check", "/healthz"),
     ]
+
+
+def library_filter_pages() -> list[tuple[str, str]]:
+    """Return the library filtered by one facet, by three, and searched (issue #6).
+
+    The region on most resources; then, among its resources, the most frequent country and
+    category: the heaviest filters that still leave results.
+    """
+    from django.db.models import Count
+
+    from resources.models import Category, Country, Region, Resource
+
+    published = Resource.objects.published()
+    region = Region.objects.annotate(n=Count("resources")).order_by("-n", "pk").first()
+    if region is None:
+        return []
+    in_region = published.filter(regions=region)
+    country = (
+        Country.objects.filter(resources__in=in_region).annotate(n=Count("*")).order_by("-n", "pk")
+    ).first()
+    category = (
+        Category.objects.filter(resources__in=in_region).annotate(n=Count("*")).order_by("-n", "pk")
+    ).first()
+    pages = [("library, one facet", f"/resources/?region={region.slug}")]
+    if country and category:
+        url = f"/resources/?region={region.slug}&country={country.slug}&category={category.slug}"
+        pages.append(("library, three facets", url))
+    # An accented place name of the synthetic titles and summaries (a few % of resources).
+    pages.append(("library, search", "/resources/?q=Cz%C4%99stochowa"))
+    return pages
+
+
+def explain_slowest(fetch, urls: list[str]) -> dict:
+    """Request urls with an empty library cache; return the slowest query and its EXPLAIN ANALYZE."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from resources.cache import invalidate
+
+    slowest = {"seconds": -1.0}
+    for url in urls:
+        invalidate()  # a new generation: the library's cache as good as empty
+        with CaptureQueriesContext(connection) as queries:
+            fetch(url)
+        for query in queries.captured_queries:
+            if float(query["time"]) > slowest["seconds"]:
+                slowest = {"url": url, "sql": query["sql"], "seconds": float(query["time"])}
+    if "sql" not in slowest:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {slowest['sql']}")
+        slowest["plan"] = "\n".join(row[0] for row in cursor.fetchall())
+    return slowest
 
 
 def peak_rss_mb() -> float:
@@ -332,6 +396,10 @@ def markdown(results: list[dict]) -> str:
 def main() -> int:
     arguments = parse_arguments()
     database = use_bench_database(fresh=arguments.fresh)
+    if arguments.no_cache:
+        from django.conf import settings
+
+        settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
     django.setup()
     # WhiteNoise warns that STATIC_ROOT is missing: this process runs no collectstatic.
     warnings.filterwarnings("ignore", message="No directory at", module="django.core.handlers")
@@ -370,16 +438,24 @@ def main() -> int:
     baseline_rss_mb = round(peak_rss_mb(), 1)
     results = []
     for label, url in pages(arguments):
+        if arguments.only and arguments.only not in label:
+            continue
         page = {"label": label, **measure(fetch, url, arguments)}
         results.append(page)
         print(f"  {label}: {page.get('p50_ms', page.get('error') or page.get('status'))}")
-    export = measure_export(fetch)
+    library = [page["url"] for page in results if page["url"].startswith("/resources/?")]
+    slowest = explain_slowest(fetch, library) if library else {}
+    export = {} if arguments.no_export else measure_export(fetch)
     report = {
         "environment": environment(),
         "sizes": row_counts(),
         "seeding": seeding,
         "pages": results,
         "export": export,
+        "slowest_library_query": slowest,
+        "cache": "none (--no-cache)"
+        if arguments.no_cache
+        else settings.CACHES["default"]["BACKEND"],
         "baseline_rss_mb": baseline_rss_mb,
         "peak_rss_mb": round(peak_rss_mb(), 1),
     }
@@ -387,7 +463,15 @@ def main() -> int:
     print()
     print(markdown(results))
     print()
-    if "seconds" in export:
+    if slowest:
+        print(
+            f"Slowest query of the library pages with an empty cache: "
+            f"{slowest['seconds'] * 1000:.1f} ms, on {slowest['url']}\n{slowest['sql']}\n"
+        )
+        print(f"{slowest['plan']}\n")
+    if arguments.no_export:
+        pass
+    elif "seconds" in export:
         print(
             f"CSV export of {export['rows']:,} resources: {export['seconds']} s, "
             f"{export['megabytes']} MB, {export['queries']} queries, peak Python heap "

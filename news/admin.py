@@ -12,6 +12,11 @@ from taggit.admin import TagAdmin as TaggitTagAdmin
 from taggit.managers import TaggableManager
 from taggit.models import Tag
 
+from links.admin import dead_link_filter
+from trafficwatch.admin import EditorialAdminMixin, PublicationStateFilter
+from trafficwatch.revisions import RevisionAdmin
+from trafficwatch.roles import PublishPermissionMixin
+
 from .models import Article, Section, Source
 
 
@@ -56,15 +61,23 @@ class TagAdmin(TaggitTagAdmin):
 
 
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
-    list_display = ["title", "section", "status", "published_at", "source", "is_public"]
-    list_filter = ["status", "section", "published_at", "source"]
+class ArticleAdmin(PublishPermissionMixin, EditorialAdminMixin, RevisionAdmin):
+    list_display = ["title", "section", "status", "publication_state", "published_at", "source"]
+    list_filter = [
+        PublicationStateFilter,
+        "status",
+        "section",
+        "published_at",
+        "source",
+        dead_link_filter("source_url"),
+    ]
     search_fields = ["title", "standfirst", "body", "slug"]
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["source"]
     list_select_related = ["section", "source"]
-    actions = ["publish", "unpublish"]
+    actions = ["publish_now", "publish", "schedule", "unpublish"]
+    rich_text_fields = ("body",)
     readonly_fields = ["image_preview", "created_at", "updated_at"]
     # Django 6.0's default, ahead of time: a link typed without a scheme is https.
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
@@ -134,7 +147,7 @@ class ArticleAdmin(admin.ModelAdmin):
         # Only what the public can open: a draft's page answers 404.
         return article.get_absolute_url() if self.is_public(article) else None
 
-    @admin.action(description=_("Publish the selected articles"), permissions=["change"])
+    @admin.action(description=_("Publish the selected articles"), permissions=["publish"])
     def publish(self, request: HttpRequest, queryset) -> None:
         changed = queryset.exclude(status=Article.Status.PUBLISHED)
         scheduled = changed.filter(published_at__gt=timezone.now()).count()
@@ -150,7 +163,7 @@ class ArticleAdmin(admin.ModelAdmin):
             ) % {"count": scheduled}
         self.message_user(request, message, messages.SUCCESS)
 
-    @admin.action(description=_("Unpublish the selected articles"), permissions=["change"])
+    @admin.action(description=_("Unpublish the selected articles"), permissions=["publish"])
     def unpublish(self, request: HttpRequest, queryset) -> None:
         count = queryset.exclude(status=Article.Status.DRAFT).update(
             status=Article.Status.DRAFT, updated_at=timezone.now()

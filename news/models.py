@@ -1,17 +1,32 @@
 import mimetypes
 from datetime import datetime
 
+from django.contrib.contenttypes.fields import GenericRelation
+from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.contrib.postgres.search import (
+    SearchHeadline,
+    SearchQuery,
+    SearchRank,
+    SearchVector,
+    SearchVectorExact,
+    SearchVectorField,
+)
 from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator
 from django.db import models
-from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
-from django.db.models.functions import JSONObject
+from django.db.models import Case, Count, F, OuterRef, Prefetch, Q, Subquery, Value, When
+from django.db.models.functions import Concat, JSONObject, Replace
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
+from taggit.models import TaggedItem
 
+from resources.models import HIGHLIGHT_START, HIGHLIGHT_STOP, SEARCH_CONFIG, weighted
+from trafficwatch import images
 from trafficwatch.html import excerpt, sanitize_html
+
+from .cache import news as news_cache
 
 # Paths under /news/ that are not articles (news/urls.py).
 RESERVED_SLUGS = ["feed"]
@@ -50,6 +65,17 @@ class Source(models.Model):
 
 
 class ArticleQuerySet(models.QuerySet):
+    def update(self, **kwargs) -> int:
+        """Update the rows (see QuerySet.update), and the news lists' cache if any changed.
+
+        update() sends no model signal (news/signals.py), yet the admin's publish and
+        unpublish actions change what the lists count.
+        """
+        count = super().update(**kwargs)
+        if count:
+            news_cache.invalidate()
+        return count
+
     def published(self, at: datetime | None = None):
         """Keep articles the public may read at `at` (default now): published and due by then."""
         # The application's clock rather than the database's Now(): an article scheduled
@@ -84,6 +110,50 @@ class ArticleQuerySet(models.QuerySet):
             .order_by("-shared_tags", "-published_at", "-pk")[:limit]
         )
 
+    def search(self, text: str):
+        """Keep articles matching websearch-style text ("quoted phrase", -word, or); add rank."""
+        query = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
+        return self.filter(search_vector=query).annotate(rank=SearchRank(F("search_vector"), query))
+
+    def with_snippet(self, text: str):
+        """Add `snippet`: the standfirst and teaser, or the body, around the hits of text.
+
+        As ResourceQuerySet.with_snippet: hits between HIGHLIGHT_START and HIGHLIGHT_STOP,
+        & and < as entities, for the `highlight` filter.
+        """
+        query = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
+
+        def headline(source) -> SearchHeadline:
+            return SearchHeadline(
+                source,
+                query,
+                config=SEARCH_CONFIG,
+                start_sel=HIGHLIGHT_START,
+                stop_sel=HIGHLIGHT_STOP,
+                max_words=30,
+                min_words=15,
+                max_fragments=2,
+                fragment_delimiter=" … ",
+            )
+
+        # Plain text: escaped so that ts_headline keeps a "<" typed in a standfirst.
+        lead = Concat("standfirst", Value(" "), "teaser", output_field=models.TextField())
+        lead = Replace(Replace(lead, Value("&"), Value("&amp;")), Value("<"), Value("&lt;"))
+        return self.annotate(
+            snippet=Case(
+                When(
+                    SearchVectorExact(weighted(F("search_vector"), "b"), query), then=headline(lead)
+                ),
+                # The body is sanitized HTML: ts_headline drops its tags and keeps its
+                # entities, which is what the `highlight` filter expects.
+                When(
+                    SearchVectorExact(weighted(F("search_vector"), "c"), query),
+                    then=headline("body"),
+                ),
+                default=headline(lead),
+            )
+        )
+
     def with_neighbours(self):
         """Add previous_article and next_article: {slug, title} of the published neighbours.
 
@@ -106,6 +176,13 @@ class ArticleQuerySet(models.QuerySet):
             ),
             next_article=Subquery(after.order_by("published_at", "pk").values(summary=summary)[:1]),
         )
+
+
+class ArticleManager(models.Manager.from_queryset(ArticleQuerySet)):
+    def get_queryset(self):
+        # The search vector is read by PostgreSQL only (search() filters and ranks on it):
+        # rows of lists, feeds and the admin need not carry it.
+        return super().get_queryset().defer("search_vector")
 
 
 class Article(models.Model):
@@ -141,6 +218,9 @@ class Article(models.Model):
         Section, verbose_name=_("section"), on_delete=models.PROTECT, related_name="articles"
     )
     tags = TaggableManager(_("tags"), blank=True)
+    # The rows behind `tags`, by name: revisions follow them (trafficwatch/revisions.py),
+    # and deleting an article deletes its taggings rather than leaving them orphaned.
+    tagged_items = GenericRelation(TaggedItem, related_query_name="article")
     image = models.ImageField(
         _("image"),
         upload_to="news/%Y/%m/",
@@ -173,20 +253,39 @@ class Article(models.Model):
     image_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
     image_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
     image_bytes = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    # The widths of the smaller copies stored beside the image (trafficwatch/images.py).
+    image_renditions = models.JSONField(default=list, blank=True, editable=False)
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT
     )
     published_at = models.DateTimeField(_("publication time"), default=timezone.now, db_index=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # The body is HTML, and PostgreSQL's text search parser reads HTML: it skips the tags
+    # (attributes and all) and the entities, so the vector holds the words only.
+    search_vector = models.GeneratedField(
+        expression=SearchVector("title", weight="A", config=SEARCH_CONFIG)
+        + SearchVector("standfirst", "teaser", weight="B", config=SEARCH_CONFIG)
+        + SearchVector("body", weight="C", config=SEARCH_CONFIG),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
 
-    objects = ArticleQuerySet.as_manager()
+    objects = ArticleManager()
 
     class Meta:
         ordering = ["-published_at", "-pk"]
         verbose_name = _("article")
         verbose_name_plural = _("articles")
-        indexes = [models.Index(fields=["status", "-published_at"])]
+        # Publishing is its own permission: an organisation may let a writer change
+        # drafts without putting them in front of the public.
+        permissions = [("publish_article", _("Can publish articles"))]
+        indexes = [
+            models.Index(fields=["status", "-published_at"]),
+            GinIndex(fields=["search_vector"], name="article_search_vector"),
+            # For the near-miss suggestion of the site search (word_similarity, pg_trgm).
+            GinIndex(OpClass("title", name="gin_trgm_ops"), name="article_title_trgm"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(image="") | Q(image_alt__regex=r"\S"),
@@ -212,24 +311,42 @@ class Article(models.Model):
         self.body = sanitize_html(self.body)
         if not self.teaser.strip():
             self.teaser = excerpt(self.body, self.TEASER_LENGTH)
+        fresh_upload = bool(self.image) and not self.image._committed
         if not self.image:
             self.image_bytes = None
-        elif not self.image._committed:
+            self.image_renditions = []
+        elif fresh_upload:
             # A fresh upload: its size is known without asking the storage.
             self.image_bytes = self.image.size
         super().save(*args, **kwargs)
+        if fresh_upload:
+            # Once, when the image arrives, so that no page waits for a resize.
+            self.image_renditions = images.make_renditions(self.image)
+            Article.objects.filter(pk=self.pk).update(image_renditions=self.image_renditions)
 
     def get_absolute_url(self) -> str:
         return reverse("news:article-detail", kwargs={"slug": self.slug})
 
     def clean(self) -> None:
         super().clean()
+        if self.image and not self.image._committed:
+            try:
+                images.check_upload(self.image)
+            except ValidationError as error:
+                raise ValidationError({"image": error.messages}) from None
         if self.image and not self.image_alt.strip():
             raise ValidationError(
                 {"image_alt": _("Describe the image for people who cannot see it.")}
             )
         if self.slug in RESERVED_SLUGS:
             raise ValidationError({"slug": _("This slug is taken by a page of the site.")})
+
+    @property
+    def image_srcset(self) -> str:
+        """Return the srcset of the image: its renditions and the original, by width."""
+        if not self.image or not self.image_renditions:
+            return ""
+        return images.srcset(self.image, self.image_renditions, self.image_width)
 
     @property
     def image_type(self) -> str:

@@ -1,14 +1,17 @@
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.core.cache import cache
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from django.views.generic import DetailView
 from taggit.models import Tag
 
+from trafficwatch import preview
 from trafficwatch.html import json_ld_script
 from trafficwatch.params import object_by_slug, paginate
 
+from .cache import FRAGMENT_TIMEOUT, news
 from .models import Article, Section
 
 ARTICLES_PER_PAGE = 20
@@ -32,22 +35,59 @@ def article_list(request: HttpRequest) -> HttpResponse:
     if tag:
         articles = articles.filter(tags=tag)
     context = {
-        "page_obj": paginate(request, articles, ARTICLES_PER_PAGE),
+        "page_obj": paginate(
+            request, articles, ARTICLES_PER_PAGE, count=cached_count(articles, section, tag)
+        ),
         "section": section,
         "tag": tag,
     }
     return render(request, "news/article_list.html", context)
 
 
+def cached_count(articles, section: Section | None, tag: Tag | None) -> int:
+    """Return how many articles the list of this section and tag shows, counted once per
+    change to the news.
+
+    The COUNT(*) of a popular tag or of all news at 50,000 articles costs more than the
+    page of rows itself; news/signals.py replaces the generation on every change, and it
+    expires by itself when a scheduled article comes due.
+    """
+    generation = news.current()
+    filters = {"section": section and section.pk, "tag": tag and tag.pk}
+    key = news.fragment_key("count", filters, generation)
+    count = cache.get(key)
+    if count is None:
+        count = articles.count()
+        cache.set(key, count, FRAGMENT_TIMEOUT)
+    return count
+
+
 class ArticleDetailView(PublishedArticleMixin, DetailView):
     model = Article
+    preview = None
 
     def get_queryset(self):
         return super().get_queryset().with_neighbours().with_tags()
 
+    def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        try:
+            return super().get(request, *args, **kwargs)
+        except Http404:
+            # Not public: staff and holders of a shared link see it with a banner.
+            queryset = Article.objects.select_related("section", "source")
+            try:
+                self.object, self.preview = preview.preview_of(
+                    request, queryset.with_neighbours().with_tags(), kwargs["slug"]
+                )
+            except preview.PreviewLinkExpired:
+                return preview.expired_response(request)
+            response = self.render_to_response(self.get_context_data(object=self.object))
+            return preview.mark_private(response)
+
     def get_context_data(self, **kwargs) -> dict:
         article = self.object
         return super().get_context_data(
+            preview=self.preview,
             related_articles=Article.objects.select_related("source").related_to(
                 article, limit=RELATED_ARTICLES
             ),

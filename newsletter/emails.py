@@ -31,7 +31,11 @@ def send_confirmation_email(subscriber_id: int) -> None:
     subscriber = Subscriber.objects.filter(pk=subscriber_id).first()
     if subscriber is None or subscriber.status == Subscriber.Status.UNSUBSCRIBED:
         return
-    context = {"site_name": settings.SITE_NAME, "site_url": settings.SITE_URL}
+    context = {
+        "site_name": settings.SITE_NAME,
+        "site_url": settings.SITE_URL,
+        "unsubscribe_url": unsubscribe_url(subscriber),
+    }
     if subscriber.status == Subscriber.Status.PENDING:
         template = "newsletter/email/confirmation"
         subject = _("Confirm your subscription to %(site_name)s")
@@ -47,7 +51,7 @@ def send_confirmation_email(subscriber_id: int) -> None:
         subject=subject % {"site_name": settings.SITE_NAME},
         body=render_to_string(f"{template}.txt", context),
         to=[subscriber.email],
-        headers=HEADERS,
+        headers={**HEADERS, **list_unsubscribe_headers(subscriber)},
     )
     message.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
     message.send()

@@ -1,11 +1,19 @@
+from datetime import datetime, timedelta
+
 from django.conf import settings
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models import Count, Max, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import JSONObject, Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from trafficwatch.html import sanitize_html
+from news.models import Article
+from resources.models import Resource
+from trafficwatch.html import excerpt, sanitize_html
+
+# "Everything published since the last issue" for the very first issue.
+FILL_WINDOW_WITHOUT_PREVIOUS_ISSUE = timedelta(days=30)
 
 
 class Subscriber(models.Model):
@@ -55,6 +63,58 @@ class IssueQuerySet(models.QuerySet):
         """Keep issues whose sending has started: the public archive shows these."""
         return self.filter(queued_at__isnull=False)
 
+    def visible_to(self, user):
+        """Keep the issues user may read: sent ones, and unsent ones too for staff."""
+        if user.is_staff and user.has_perm("newsletter.view_issue"):
+            return self.all()
+        return self.sent()
+
+    def with_contents(self):
+        """Prefetch the featured articles and resources still published, as the archive shows.
+
+        Something unpublished after the issue went out drops out of its archive page too.
+        """
+        return self.prefetch_related(
+            Prefetch(
+                "articles",
+                queryset=Article.objects.published().select_related("section", "source"),
+                to_attr="featured_articles",
+            ),
+            Prefetch(
+                "resources",
+                queryset=Resource.objects.published()
+                .select_related("category")
+                .prefetch_related("countries"),
+                to_attr="featured_resources",
+            ),
+        )
+
+    def with_delivery_counts(self):
+        """Annotate each issue with delivery_counts: its deliveries per status (or None).
+
+        One subquery per issue shown, not a join: the changelist's count stays cheap and
+        each issue's deliveries are read once, whatever their number.
+        """
+        counts = (
+            Delivery.objects.filter(issue=OuterRef("pk"))
+            .order_by()
+            .values("issue")
+            .annotate(
+                counts=JSONObject(
+                    **{
+                        status: Count("pk", filter=Q(status=status))
+                        for status in Delivery.Status.values
+                    }
+                )
+            )
+            .values("counts")
+        )
+        return self.annotate(delivery_counts=Subquery(counts, output_field=models.JSONField()))
+
+    def last_queued_at(self):
+        """Return when the latest of these issues was queued, or None."""
+        return self.sent().aggregate(latest=Max("queued_at"))["latest"]
+
 
 class Issue(models.Model):
     """One newsletter mailing, composed by staff and sent to every confirmed subscriber."""
@@ -95,6 +155,8 @@ class Issue(models.Model):
         ordering = ["-queued_at", "-created_at"]
         verbose_name = _("newsletter issue")
         verbose_name_plural = _("newsletter issues")
+        # Checked by IssueAdmin.has_send_permission: sending reaches every subscriber.
+        permissions = [("send_issue", _("Can send newsletter issues"))]
 
     def __str__(self) -> str:
         return self.subject
@@ -109,6 +171,29 @@ class Issue(models.Model):
     @property
     def is_queued(self) -> bool:
         return self.queued_at is not None
+
+    @property
+    def summary(self) -> str:
+        """Return the start of the introduction as plain text, for lists and search engines."""
+        return excerpt(self.introduction, 300)
+
+    def fill_since(self) -> datetime:
+        """Return the start of "everything published since the last issue" for this issue."""
+        previous = Issue.objects.exclude(pk=self.pk).last_queued_at()
+        return previous or timezone.now() - FILL_WINDOW_WITHOUT_PREVIOUS_ISSUE
+
+    def fill_with_published_since_last_issue(self) -> tuple[int, int]:
+        """Feature everything published since the last issue; return (articles, resources)."""
+        since = self.fill_since()
+        articles = list(
+            Article.objects.published().filter(published_at__gt=since).values_list("pk", flat=True)
+        )
+        resources = list(
+            Resource.objects.published().filter(published_at__gt=since).values_list("pk", flat=True)
+        )
+        self.articles.set(articles)
+        self.resources.set(resources)
+        return len(articles), len(resources)
 
 
 class Delivery(models.Model):

@@ -1,6 +1,5 @@
 """Per-client-address rate limit for sign-ups, counted in Django's cache."""
 
-import hashlib
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -9,6 +8,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
+from django.utils.crypto import salted_hmac
 
 from trafficwatch.client import client_address
 
@@ -47,9 +47,10 @@ def signup_rate() -> Rate:
 def allow_signup(request: HttpRequest) -> bool:
     """Count this attempt against the client's address; False once it is over the limit."""
     rate = signup_rate()
-    # Hashed so that any address makes a valid key for every cache backend.
-    address = client_address(request)
-    key = CACHE_KEY_PREFIX + hashlib.sha256(address.encode(errors="replace")).hexdigest()
+    # A keyed hash: a valid key for every cache backend, and no address readable in the
+    # cache (a plain SHA-256 of an IPv4 address is reversed by trying all 2**32 of them).
+    address = client_address(request).encode(errors="replace")
+    key = CACHE_KEY_PREFIX + salted_hmac(CACHE_KEY_PREFIX, address, algorithm="sha256").hexdigest()
     # A fixed window that opens with the first attempt: add() sets the expiry only once.
     cache.add(key, 0, timeout=rate.window)
     try:

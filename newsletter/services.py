@@ -1,20 +1,24 @@
-"""The sign-up workflow: subscribe, confirm, ask for a new link (STYLE.md "Where logic lives")."""
+"""The subscriber workflows: subscribe, confirm, ask for a new link, unsubscribe, erase
+(STYLE.md "Where logic lives")."""
 
+from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
+from django.db.models import F, QuerySet, Value
+from django.db.models.functions import Concat
 from django.utils import timezone
 
-from .emails import send_confirmation_email
+from . import tasks
 from .models import Subscriber
 
 
 def _queue_confirmation_email(subscriber: Subscriber) -> None:
-    # After the commit, so the email never names a row a rollback took back. robust: a
-    # failing mail server is logged instead of turning a stored sign-up into a 500; signing
-    # up again sends a fresh link.
-    # The newsletter issue moves this onto django-tasks: send_confirmation_email.enqueue.
+    # After the commit, so the worker never looks for a row a rollback took back. robust: a
+    # queue that cannot take the task is logged instead of turning a stored sign-up into a
+    # 500; signing up again sends a fresh link.
     # A lambda, not functools.partial: robust=True logs the callback's __qualname__.
     subscriber_id = subscriber.pk
-    transaction.on_commit(lambda: send_confirmation_email(subscriber_id), robust=True)
+    transaction.on_commit(lambda: tasks.send_confirmation_email.enqueue(subscriber_id), robust=True)
 
 
 @transaction.atomic
@@ -84,3 +88,35 @@ def request_new_confirmation(*, subscriber: Subscriber) -> None:
     subscriber = Subscriber.objects.select_for_update().get(pk=subscriber.pk)
     if subscriber.status == Subscriber.Status.PENDING:
         _queue_confirmation_email(subscriber)
+
+
+@transaction.atomic
+def unsubscribe(*, subscriber: Subscriber) -> Subscriber:
+    """Unsubscribe at once, pending or confirmed; unsubscribing again changes nothing.
+
+    The row lock makes it take effect before the next message: a sender reading the
+    status waits for this commit.
+    """
+    subscriber = Subscriber.objects.select_for_update().get(pk=subscriber.pk)
+    if subscriber.status != Subscriber.Status.UNSUBSCRIBED:
+        subscriber.status = Subscriber.Status.UNSUBSCRIBED
+        subscriber.unsubscribed_at = timezone.now()
+        subscriber.save(update_fields=["status", "unsubscribed_at", "updated_at"])
+    return subscriber
+
+
+@transaction.atomic
+def erase_subscribers(*, subscribers: QuerySet[Subscriber]) -> int:
+    """Delete subscribers so that their address is gone, not hidden; return how many.
+
+    Their deliveries go with them (on_delete=CASCADE). The admin's history keeps its
+    entries, for accountability, but titled by id: Django titles them with str(), the
+    address.
+    """
+    ids = list(subscribers.values_list("pk", flat=True))
+    LogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(Subscriber),
+        object_id__in=[str(pk) for pk in ids],
+    ).update(object_repr=Concat(Value("deleted subscriber #"), F("object_id")))
+    _, deleted = Subscriber.objects.filter(pk__in=ids).delete()
+    return deleted.get(Subscriber._meta.label, 0)

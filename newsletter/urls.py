@@ -1,10 +1,15 @@
 from django.urls import path
 
-from . import views
+from . import archive, feeds, views
 
 app_name = "newsletter"
 urlpatterns = [
     path("subscribe/", views.subscribe, name="subscribe"),
     path("subscribe/thanks/", views.subscribe_thanks, name="subscribe-thanks"),
     path("confirm/<str:token>/", views.confirm, name="confirm"),
+    path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("issues/", archive.issue_list, name="issues"),
+    # Before the issues: an issue slugged "feed" is refused in the admin (issue_admin.py).
+    path("issues/feed/", feeds.LatestIssuesFeed(), name="issues-feed"),
+    path("issues/<slug:slug>/", archive.IssueDetailView.as_view(), name="issue"),
 ]

@@ -2,13 +2,16 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
+
+from trafficwatch.csrf import cross_origin_protected
 
 from . import services
 from .forms import CONSENT_TEXT, SubscribeForm
 from .models import Subscriber
 from .ratelimit import allow_signup, signup_rate
-from .tokens import InvalidToken, check_confirmation_token
+from .tokens import InvalidToken, check_confirmation_token, check_unsubscribe_token
 
 
 class HttpResponseSeeOther(HttpResponseRedirect):
@@ -25,6 +28,9 @@ def rate_limited(request: HttpRequest) -> HttpResponse:
     return response
 
 
+# No CSRF cookie: the sign-up box is on every page, and an anonymous reader gets no cookie
+# (trafficwatch/csrf.py explains the Origin / Sec-Fetch-Site check that replaces it).
+@cross_origin_protected
 @require_http_methods(["GET", "POST"])
 def subscribe(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
@@ -54,6 +60,8 @@ def subscribe_thanks(request: HttpRequest) -> HttpResponse:
     return render(request, "newsletter/subscribe_thanks.html")
 
 
+# As the sign-up: no cookie for a reader who opens the link (trafficwatch/csrf.py).
+@cross_origin_protected
 @never_cache
 @require_http_methods(["GET", "POST"])
 def confirm(request: HttpRequest, token: str) -> HttpResponse:
@@ -85,3 +93,24 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
         )
     services.confirm_subscription(subscriber=subscriber)
     return HttpResponseSeeOther(reverse("newsletter:confirm", kwargs={"token": token}))
+
+
+# RFC 8058 one-click: mail clients POST "List-Unsubscribe=One-Click" to the link with
+# no session and no CSRF token. The signed token in the URL is what authorizes the POST,
+# and unsubscribing is harmless to repeat, so forging it gains an attacker nothing.
+@csrf_exempt
+@never_cache
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """GET shows one button and changes nothing (mail scanners follow links); POST, from
+    the button or a mail client's one-click, unsubscribes at once."""
+    try:
+        subscriber = check_unsubscribe_token(token)
+    except InvalidToken:
+        return render(request, "newsletter/unsubscribe_invalid.html", status=400)
+
+    if request.method == "GET":
+        context = {"subscriber": subscriber, "token": token}
+        return render(request, "newsletter/unsubscribe.html", context)
+    subscriber = services.unsubscribe(subscriber=subscriber)
+    return render(request, "newsletter/unsubscribe_done.html", {"subscriber": subscriber})

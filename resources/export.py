@@ -1,7 +1,9 @@
 """The library's filtered result set as CSV (CONTRACT.md `/resources/export.csv`).
 
-Streamed in constant memory: rows are read from a server-side cursor in chunks (each chunk
-with its countries, regions and authors prefetched) and written out a buffer at a time.
+Streamed in constant memory: one query, read from a server-side cursor in chunks, with the
+names of the countries, regions and authors joined by the database (no model instances,
+no prefetches: at 100,000 resources those cost 0.6 ms a row) and written out a buffer at
+a time.
 """
 
 import csv
@@ -9,16 +11,19 @@ import io
 from collections.abc import Iterator
 
 from django.conf import settings
+from django.contrib.postgres.aggregates import StringAgg
+from django.db.models import OuterRef, Subquery, TextField, Value
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest, StreamingHttpResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
 from .filters import LibraryQuery
-from .models import Resource
-from .views import published_resources
+from .models import Resource, ResourceAuthor
 
-CHUNK_SIZE = 2000  # rows fetched, and prefetched for, at a time
+CHUNK_SIZE = 2000  # rows fetched from the server-side cursor at a time
 BUFFER_SIZE = 64 * 1024  # characters written out at a time: 64 KiB
 # Field names rather than translated labels: spreadsheets and scripts key on them.
 HEADER = [
@@ -53,23 +58,65 @@ def absolute(path: str) -> str:
     return f"{settings.SITE_URL}{path}"
 
 
-def row(resource: Resource) -> list:
-    """Return the cells of one resource (needs countries, regions, authorships prefetched)."""
-    cells = [
-        resource.title,
-        absolute(resource.get_absolute_url()),
-        resource.year or "",
-        resource.category.name if resource.category else "",
-        LIST_SEPARATOR.join(country.name for country in resource.countries.all()),
-        LIST_SEPARATOR.join(region.name for region in resource.regions.all()),
-        LIST_SEPARATOR.join(author.name for author in resource.ordered_authors()),
-        resource.publisher,
-        resource.language,
-        resource.summary,
-        resource.external_url,
-        absolute(resource.file.url) if resource.file else "",
-    ]
-    return [neutralised(cell) for cell in cells]
+def names(through, field: str, order_by: str):
+    """The names of a resource's countries, regions or authors, joined by LIST_SEPARATOR."""
+    related = through.objects.filter(resource=OuterRef("pk")).values("resource")
+    joined = related.annotate(names=StringAgg(f"{field}__name", LIST_SEPARATOR, order_by=order_by))
+    return Coalesce(Subquery(joined.values("names")), Value(""), output_field=TextField())
+
+
+COLUMNS = [
+    "title",
+    "slug",
+    "year",
+    "category__name",
+    "country_names",
+    "region_names",
+    "author_names",
+    "publisher",
+    "language",
+    "summary",
+    "external_url",
+    "file",
+]
+
+
+def export_rows(resources):
+    """Return resources as tuples of COLUMNS, the names of their terms joined in SQL."""
+    return resources.annotate(
+        country_names=names(Resource.countries.through, "country", "country__name"),
+        region_names=names(Resource.regions.through, "region", "region__name"),
+        author_names=names(ResourceAuthor, "author", "position"),
+    ).values_list(*COLUMNS)
+
+
+def row_writer():
+    """Return a function turning a tuple of COLUMNS into the cells of one CSV row."""
+    # The detail URL is built once, around a placeholder: slugs need no quoting.
+    before, after = reverse("resources:resource-detail", kwargs={"slug": "slug"}).rsplit("slug", 1)
+    page = absolute(before)
+    storage = Resource._meta.get_field("file").storage
+
+    def row(values: tuple) -> list:
+        title, slug, year, category, countries, regions, authors, *rest = values
+        publisher, language, summary, external_url, file = rest
+        cells = [
+            title,
+            f"{page}{slug}{after}",
+            year or "",
+            category or "",
+            countries,
+            regions,
+            authors,
+            publisher,
+            language,
+            summary,
+            external_url,
+            absolute(storage.url(file)) if file else "",
+        ]
+        return [neutralised(cell) for cell in cells]
+
+    return row
 
 
 def csv_lines(resources) -> Iterator[str]:
@@ -80,10 +127,11 @@ def csv_lines(resources) -> Iterator[str]:
     buffer.write("\ufeff")
     writer = csv.writer(buffer)
     writer.writerow(HEADER)
-    # iterator(chunk_size) reads from a server-side cursor and, since Django 5.0, runs the
-    # prefetches per chunk: memory stays bounded by CHUNK_SIZE rows, whatever the total.
-    for resource in resources.iterator(chunk_size=CHUNK_SIZE):
-        writer.writerow(row(resource))
+    row = row_writer()
+    # iterator(chunk_size) reads from a server-side cursor: memory stays bounded by
+    # CHUNK_SIZE rows, whatever the total.
+    for values in export_rows(resources).iterator(chunk_size=CHUNK_SIZE):
+        writer.writerow(row(values))
         if buffer.tell() >= BUFFER_SIZE:
             yield buffer.getvalue()
             buffer.seek(0)
@@ -105,7 +153,7 @@ def resource_export(request: HttpRequest) -> StreamingHttpResponse:
     """
     query = LibraryQuery.from_params(request.GET)
     # No snippets: the export has no use for the highlighted summaries, and they cost.
-    resources = query.ordered(published_resources(), snippets=False)
+    resources = query.ordered(Resource.objects.published(), snippets=False)
     response = StreamingHttpResponse(csv_lines(resources), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = content_disposition_header(True, filename())
     return response

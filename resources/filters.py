@@ -9,15 +9,18 @@ the page, the CSV export and the feed share.
 import re
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
 from django.core.validators import slug_re
 from django.db import connection
 from django.db.models import Count, Model
+from django.db.models.functions import Now
 from django.http import QueryDict
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from trafficwatch.params import InvalidParameter
 
+from .cache import FRAGMENT_TIMEOUT, fragment_key
 from .models import Author, Category, Country, Region, Resource, ResourceAuthor
 
 MAX_QUERY_LENGTH = 200  # characters of ?q=
@@ -67,18 +70,39 @@ class Facet:
             _("There is no %(facet)s with this name in the library.") % {"facet": self.label},
         )
 
-    def counts(self, resources) -> list[tuple[str, str, int]]:
-        """Return (slug, name, count) of the options present in resources, most first."""
+    def counts(self, resources, *, unfiltered: bool = False) -> list[tuple[str, str, int]]:
+        """Return (slug, name, count) of the options present in resources, most first.
+
+        Counted by id over the link table alone, then the (at most `limit`) winners joined
+        to their names: grouping 200,000 authorships by name took four times as long.
+        unfiltered says resources is every published resource: the links are then counted
+        except those of the few resources not public, which is about twice as fast as
+        matching them against the 95,000 published ids.
+        """
         if self.key == "categories":
-            rows, prefix = resources.filter(category__isnull=False), "category"
+            links, column = resources.filter(category__isnull=False), "category_id"
         else:
             through = (
                 ResourceAuthor if self.key == "authors" else getattr(Resource, self.key).through
             )
-            prefix = self.model._meta.model_name
-            rows = through.objects.filter(resource__in=resources.values("pk"))
-        rows = rows.values_list(f"{prefix}__slug", f"{prefix}__name").annotate(count=Count("*"))
-        return list(rows.order_by("-count", f"{prefix}__name")[: self.limit])
+            column = f"{self.model._meta.model_name}_id"
+            if unfiltered:
+                hidden = Resource.objects.exclude(
+                    status=Resource.Status.PUBLISHED, published_at__lte=Now()
+                )
+                links = through.objects.exclude(resource__in=hidden.values("pk"))
+            else:
+                links = through.objects.filter(resource__in=resources.values("pk"))
+        counted = links.values(column).annotate(n=Count("*")).order_by("-n", column)
+        sql, params = counted[: self.limit].query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT term.slug, term.name, counted.n FROM ({sql}) AS counted(id, n) "
+                f"JOIN {self.model._meta.db_table} AS term ON term.id = counted.id "
+                "ORDER BY counted.n DESC, term.name",
+                params,
+            )
+            return cursor.fetchall()
 
 
 FACETS = [
@@ -87,6 +111,7 @@ FACETS = [
     Facet("category", "categories", gettext_lazy("category"), Category),
     Facet("author", "authors", gettext_lazy("author"), Author, collapse_after=8, limit=100),
 ]
+FACET_KEYS = [facet.key for facet in FACETS]
 FACET_LABELS = {
     "region": gettext_lazy("Region"),
     "country": gettext_lazy("Country"),
@@ -99,6 +124,22 @@ FACET_LABELS = {
 def single(params: QueryDict, name: str) -> str:
     """Return the last value of a parameter that takes one, stripped ('' when absent)."""
     return params.get(name, "").strip()
+
+
+def search_text(params: QueryDict) -> str:
+    """Return the words of ?q= (the library's and the site search's), or raise InvalidParameter."""
+    q = single(params, "q")
+    if len(q) > MAX_QUERY_LENGTH:
+        raise InvalidParameter(
+            "q",
+            _("Search with at most %(count)s characters.") % {"count": MAX_QUERY_LENGTH},
+        )
+    q = " ".join(q.split())  # tabs and line breaks are spaces to a search
+    # Control characters mean nothing to a search, and XML (the feed's title) and
+    # PostgreSQL (NUL) refuse them.
+    if CONTROL_CHARACTERS.search(q):
+        raise InvalidParameter("q", _("The search contains a character that is not allowed."))
+    return q
 
 
 def parse_year(value: str, parameter: str) -> int:
@@ -131,17 +172,7 @@ class LibraryQuery:
     @classmethod
     def from_params(cls, params: QueryDict) -> "LibraryQuery":
         """Validate params, or raise InvalidParameter naming the first bad one."""
-        q = single(params, "q")
-        if len(q) > MAX_QUERY_LENGTH:
-            raise InvalidParameter(
-                "q",
-                _("Search with at most %(count)s characters.") % {"count": MAX_QUERY_LENGTH},
-            )
-        q = " ".join(q.split())  # tabs and line breaks are spaces to a search
-        # Control characters mean nothing to a search, and XML (the feed's title) and
-        # PostgreSQL (NUL) refuse them.
-        if CONTROL_CHARACTERS.search(q):
-            raise InvalidParameter("q", _("The search contains a character that is not allowed."))
+        q = search_text(params)
         years = [parse_year(value, "year") for value in values_of(params, "year")]
         year_from = single(params, "year_from")
         year_from = parse_year(year_from, "year_from") if year_from else None
@@ -187,6 +218,12 @@ class LibraryQuery:
             return resources.order_by("-rank", "-year", "title", "pk")
         return resources.order_by(*ORDERINGS.get(self.sort, ORDERINGS["-year"]))
 
+    def signature(self, *, without: str | None = None) -> dict:
+        """Return what resources(without=...) depends on, as JSON-able values (a cache key)."""
+        kwargs = self.filters(without=without)
+        ids = {key: sorted(term.pk for term in kwargs.pop(key, [])) for key in FACET_KEYS}
+        return {"q": self.q, **ids, **kwargs, "years": sorted(kwargs.get("years", []))}
+
     @property
     def is_filtered(self) -> bool:
         return bool(any(self.terms.values()) or self.years or self.year_from or self.year_to)
@@ -215,35 +252,92 @@ class FacetPanel:
         return len(self.options) + len(self.more)
 
 
-def facet_panels(query: LibraryQuery, published) -> list[FacetPanel]:
-    """Count, for every facet, the results each option gives with the other facets applied.
+def facet_counts(
+    query: LibraryQuery, published, generation: str
+) -> dict[str, list[tuple[str, str, int]]]:
+    """Return (value, label, count) of every facet's options, by parameter, most first.
 
-    One grouped query per facet ("disjunctive faceting"): the options of a facet are OR-ed,
-    so its own choices must not narrow its counts. Options with no results are left out
-    unless chosen.
+    Each facet's counts depend on the other facets' choices only ("disjunctive faceting"):
+    its own options are OR-ed, so its own choices must not narrow them. They are cached
+    per library generation under exactly what they depend on, so the counts of the
+    unfiltered library also serve the country facet of ?country=albania.
     """
+    keys = {
+        parameter: fragment_key(
+            f"facet-{parameter}", query.signature(without=parameter), generation
+        )
+        for parameter in [*(facet.parameter for facet in FACETS), "year"]
+    }
+    found = cache.get_many(keys.values())
+    counts = {parameter: found[key] for parameter, key in keys.items() if key in found}
+    missing = {}
+    for facet in FACETS:
+        if facet.parameter not in counts:
+            unfiltered = not any(query.signature(without=facet.parameter).values())
+            resources = query.resources(published, without=facet.parameter)
+            rows = facet.counts(resources, unfiltered=unfiltered)
+            counts[facet.parameter] = missing[keys[facet.parameter]] = rows
+    if "year" not in counts:
+        years = (
+            query.resources(published, without="year")
+            .filter(year__isnull=False)
+            .values_list("year")
+            .annotate(count=Count("*"))
+            .order_by("-year")
+        )
+        rows = [(str(year), str(year), count) for year, count in years]
+        counts["year"] = missing[keys["year"]] = rows
+    if missing:
+        cache.set_many(missing, timeout=FRAGMENT_TIMEOUT)
+    return counts
+
+
+def result_count(query: LibraryQuery, published, generation: str) -> int:
+    """Return how many resources the query finds, cached like the facet counts.
+
+    Counting the 95,000 published resources of the unfiltered library takes 10-25 ms.
+    """
+    key = fragment_key("count", query.signature(), generation)
+    count = cache.get(key)
+    if count is None:
+        count = query.resources(published).count()
+        cache.set(key, count, timeout=FRAGMENT_TIMEOUT)
+    return count
+
+
+def facet_panels(query: LibraryQuery, published, generation: str) -> list[FacetPanel]:
+    """Return the filter panel's fieldsets: every facet's options with their counts.
+
+    Options with no results are left out unless chosen.
+    """
+    counts = facet_counts(query, published, generation)
     panels = []
     for facet in FACETS:
-        counts = facet.counts(query.resources(published, without=facet.parameter))
         chosen = {term.slug: term.name for term in query.terms.get(facet.parameter, [])}
+        rows = counts[facet.parameter]
         shown = panel(
-            facet.parameter, FACET_LABELS[facet.parameter], counts, chosen, facet.collapse_after
+            facet.parameter, FACET_LABELS[facet.parameter], rows, chosen, facet.collapse_after
         )
-        shown.truncated = facet.limit is not None and len(counts) >= facet.limit
+        shown.truncated = facet.limit is not None and len(rows) >= facet.limit
         panels.append(shown)
-    years = (
-        query.resources(published, without="year")
-        .filter(year__isnull=False)
-        .values_list("year")
-        .annotate(count=Count("*"))
-        .order_by("-year")
-    )
-    counts = [(str(year), str(year), count) for year, count in years]
     chosen = {str(year): str(year) for year in query.years}
     panels.append(
-        panel("year", FACET_LABELS["year"], counts, chosen, collapse_after=10, by_name=False)
+        panel(
+            "year", FACET_LABELS["year"], counts["year"], chosen, collapse_after=10, by_name=False
+        )
     )
     return panels
+
+
+def panel_cache_key(query: LibraryQuery, path: str, generation: str) -> str:
+    """Return the cache key of the rendered filter panel (includes/library_filters.html)."""
+    parameters = {
+        "query": query.signature(),
+        "sort": query.sort,
+        "path": path,
+        "language": get_language(),
+    }
+    return fragment_key("filters-html", parameters, generation)
 
 
 def panel(

@@ -7,13 +7,17 @@ from django.contrib.postgres.search import (
     SearchQuery,
     SearchRank,
     SearchVector,
+    SearchVectorExact,
     SearchVectorField,
 )
+from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Case, Count, Exists, F, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, Count, Exists, F, Func, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce, Concat, Now, Replace
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+
+from .cache import invalidate as invalidate_library_cache
 
 
 class Term(models.Model):
@@ -118,6 +122,50 @@ def search_terms_expression():
     )
 
 
+def weighted(vector, weight: str) -> Func:
+    """Return the lexemes of vector with the weight "a", "b", "c" or "d" (ts_filter)."""
+    # A constant from the code, never from a request.
+    return Func(
+        vector,
+        function="ts_filter",
+        template=f"%(function)s(%(expressions)s, '{{{weight}}}')",
+        output_field=SearchVectorField(),
+    )
+
+
+class TextAroundHit(Func):
+    """The part of a long text around the places where the search's words first appear.
+
+    ts_headline reads all the text it is given: 35-50 ms for the 200,000 characters of a
+    file's text, per resource. Each word's stem is looked for in the text as it is
+    (case-insensitively, up to its first occurrence), which finds most words; the part
+    ends after the last word found first, so that words searched together are all in it.
+    When none is found (a stem that is not a prefix, an accented word), it is the
+    beginning of the text.
+    """
+
+    output_field = models.TextField()
+    BEFORE = 1500  # characters kept before the last word's first occurrence
+    LENGTH = 2000  # characters given to ts_headline
+
+    def as_sql(self, compiler, connection, **extra_context):
+        text_sql, text_params = compiler.compile(self.source_expressions[0])
+        search_sql, search_params = compiler.compile(self.source_expressions[1])
+        # ***= makes the rest of the pattern a literal string (PostgreSQL's "director"),
+        # whatever characters a lexeme holds.
+        sql = f"""substr({text_sql}, greatest(coalesce((
+            SELECT max(nullif(regexp_instr({text_sql}, '***=' || lexeme, 1, 1, 0, 'i'), 0))
+            FROM unnest(tsvector_to_array(to_tsvector('{SEARCH_CONFIG}', {search_sql})))
+                AS lexeme
+        ), 1) - {self.BEFORE}, 1), {self.LENGTH})"""
+        return sql, (*text_params, *text_params, *search_params)
+
+
+# Paths under /resources/ that are not resources (resources/urls.py); "export.csv" is
+# not a slug at all.
+RESERVED_SLUGS = ["feed"]
+
+
 # Related resources are ranked among the latest added this many sharing each kind of
 # term (country, region, author, category): "Worldwide" alone is shared by tens of
 # thousands, and scoring them all took 300-800 ms at 100,000 resources.
@@ -125,6 +173,17 @@ RELATED_POOL = 200
 
 
 class ResourceQuerySet(models.QuerySet):
+    def update(self, **kwargs) -> int:
+        """Update the rows (see QuerySet.update), and the library's cache if any changed.
+
+        update() sends no model signal (resources/signals.py), yet the admin's publish and
+        unpublish actions and the PDF text extraction change what the library shows.
+        """
+        count = super().update(**kwargs)
+        if count:
+            invalidate_library_cache()
+        return count
+
     def published(self):
         """Keep resources the public may see: published, with a publication time now or past."""
         return self.filter(status=Resource.Status.PUBLISHED, published_at__lte=Now())
@@ -172,14 +231,17 @@ class ResourceQuerySet(models.QuerySet):
     def with_snippet(self, text: str):
         """Add `snippet`: the summary around the hits of text, for the `highlight` filter.
 
-        The hits are between HIGHLIGHT_START and HIGHLIGHT_STOP; & and < are entities.
+        When the words are found in the file's text and not in the summary, the snippet
+        comes from the file's text. The hits are between HIGHLIGHT_START and
+        HIGHLIGHT_STOP; & and < are entities.
         """
         query = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
-        return self.annotate(
-            snippet=SearchHeadline(
+
+        def headline(field) -> SearchHeadline:
+            return SearchHeadline(
                 # ts_headline drops what its parser takes for HTML tags, but the summary
                 # is plain text: escape it first (highlight() unescapes, then escapes all).
-                Replace(Replace("summary", Value("&"), Value("&amp;")), Value("<"), Value("&lt;")),
+                Replace(Replace(field, Value("&"), Value("&amp;")), Value("<"), Value("&lt;")),
                 query,
                 config=SEARCH_CONFIG,
                 start_sel=HIGHLIGHT_START,
@@ -188,6 +250,21 @@ class ResourceQuerySet(models.QuerySet):
                 min_words=15,
                 max_fragments=2,
                 fragment_delimiter=" … ",
+            )
+
+        return self.annotate(
+            snippet=Case(
+                When(
+                    SearchVectorExact(weighted(F("search_vector"), "b"), query),
+                    then=headline("summary"),
+                ),
+                # The stored vector's D lexemes are the file's: no need to parse the text
+                # of every file to know where the words are.
+                When(
+                    SearchVectorExact(weighted(F("search_vector"), "d"), query),
+                    then=headline(TextAroundHit(F("file_text"), Value(text))),
+                ),
+                default=headline("summary"),
             )
         )
 
@@ -304,8 +381,19 @@ class Resource(models.Model):
         ordering = ["-year", "title"]
         verbose_name = _("resource")
         verbose_name_plural = _("resources")
+        # As for articles: changing a draft and publishing it are separate rights.
+        permissions = [("publish_resource", _("Can publish resources"))]
         indexes = [
             models.Index(fields=["status", "-published_at"]),
+            # The facet counts and the filters read the published ids (with category and
+            # year) from this index alone, not from the wide rows (migration 0010).
+            models.Index(
+                fields=["status", "published_at"],
+                include=["id", "category", "year"],
+                name="resource_published_cover",
+            ),
+            # The library's default order: the first pages walk it instead of sorting.
+            models.Index(fields=["-year", "title", "id"], name="resource_library_order"),
             GinIndex(fields=["search_vector"], name="resource_search_vector"),
             GinIndex(OpClass("title", name="gin_trgm_ops"), name="resource_title_trgm"),
         ]
@@ -313,6 +401,11 @@ class Resource(models.Model):
             models.CheckConstraint(
                 condition=models.Q(year__isnull=True) | models.Q(year__gte=1900, year__lte=2100),
                 name="resource_year_plausible",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(slug__in=RESERVED_SLUGS),
+                name="resource_slug_not_reserved",
+                violation_error_message=_("This slug is taken by a page of the site."),
             ),
         ]
 
@@ -326,6 +419,11 @@ class Resource(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("resources:resource-detail", kwargs={"slug": self.slug})
+
+    def clean(self) -> None:
+        super().clean()
+        if self.slug in RESERVED_SLUGS:
+            raise ValidationError({"slug": _("This slug is taken by a page of the site.")})
 
     def ordered_authors(self) -> list[Author]:
         """Return the authors in citation order (uses a prefetched `authorships` if present)."""
@@ -346,6 +444,8 @@ class ResourceAuthor(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["resource", "author"], name="unique_resource_author"),
         ]
+        # The author filter finds an author's resources from this index alone (0010).
+        indexes = [models.Index(fields=["author", "resource"], name="resourceauthor_author_cover")]
 
     def __str__(self) -> str:
         return f"{self.author} ({self.position})"

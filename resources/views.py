@@ -2,17 +2,29 @@ from pathlib import PurePosixPath
 
 from django.conf import settings
 from django.conf.locale import LANG_INFO
+from django.core.paginator import EmptyPage, Paginator
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from django.views.generic import DetailView
 
-from trafficwatch.params import paginate
+from trafficwatch import preview
+from trafficwatch.params import page_number
 
 from . import citations
-from .filters import SORTS, LibraryQuery, chips, facet_panels, suggestion
+from .cache import generation
+from .filters import (
+    SORTS,
+    LibraryQuery,
+    chips,
+    facet_panels,
+    panel_cache_key,
+    result_count,
+    suggestion,
+)
 from .models import Resource, ResourceAuthor
 
 RESOURCES_PER_PAGE = 20
@@ -20,8 +32,13 @@ RELATED_RESOURCES = 4
 
 
 def published_resources():
+    return resources_for_pages(Resource.objects.published())
+
+
+def resources_for_pages(queryset):
+    """Return queryset with what the cards and pages of resources show, and no more."""
     return (
-        Resource.objects.published()
+        queryset
         # The search columns are for the database; file_text may be a whole book.
         .defer("search_terms", "file_text", "search_vector")
         .select_related("category")
@@ -36,12 +53,21 @@ def published_resources():
 @require_GET
 def resource_list(request: HttpRequest) -> HttpResponse:
     query = LibraryQuery.from_params(request.GET)
-    page_obj = paginate(request, query.ordered(published_resources()), RESOURCES_PER_PAGE)
     published = Resource.objects.published()
+    # Read before any row: what changes after it is cached under a replaced generation.
+    current = generation()
+    paginator = Paginator(query.ordered(published_resources()), RESOURCES_PER_PAGE)
+    paginator.count = result_count(query, published, current)  # cached
+    number = page_number(request)
+    try:
+        page_obj = paginator.page(number)
+    except EmptyPage:
+        raise Http404(_("There is no page %(number)s.") % {"number": number}) from None
     context = {
         "query": query,
         "page_obj": page_obj,
-        "facets": facet_panels(query, published),
+        "facets": facet_panels(query, published, current),
+        "filters_key": panel_cache_key(query, request.path, current),
         "chips": chips(query, request.GET, request.path),
         "sorts": SORTS.items(),
         "suggestion": suggestion(query.q, published)
@@ -58,15 +84,30 @@ def resource_list(request: HttpRequest) -> HttpResponse:
 
 class ResourceDetailView(DetailView):
     model = Resource
+    preview = None
 
     def get_queryset(self):
         return published_resources()
+
+    def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        try:
+            return super().get(request, *args, **kwargs)
+        except Http404:
+            # Not public: staff and holders of a shared link see it with a banner.
+            queryset = resources_for_pages(Resource.objects.all())
+            try:
+                self.object, self.preview = preview.preview_of(request, queryset, kwargs["slug"])
+            except preview.PreviewLinkExpired:
+                return preview.expired_response(request)
+            response = self.render_to_response(self.get_context_data(object=self.object))
+            return preview.mark_private(response)
 
     def get_context_data(self, **kwargs) -> dict:
         resource = self.object
         absolute_url = f"{settings.SITE_URL}{resource.get_absolute_url()}"
         file_url = f"{settings.SITE_URL}{resource.file.url}" if resource.file else ""
         return super().get_context_data(
+            preview=self.preview,
             absolute_url=absolute_url,
             citation=citations.formatted_citation(resource),
             citation_is_report=citations.is_report(resource),

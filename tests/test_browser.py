@@ -121,7 +121,7 @@ def test_the_skip_link_appears_on_keyboard_focus_and_moves_focus_to_the_content(
     hidden_box = skip_link.bounding_box()
 
     page.keyboard.press("Tab")
-    page.wait_for_function("getComputedStyle(document.activeElement).transform === 'none'")
+    page.wait_for_function("() => getComputedStyle(document.activeElement).transform === 'none'")
     shown_box = skip_link.bounding_box()
     page.keyboard.press("Enter")
 

@@ -24,12 +24,13 @@ from taggit.models import Tag, TaggedItem
 
 from news.models import Article, Section, Source
 from newsletter.models import Subscriber
+from resources.cache import invalidate as invalidate_library_cache
 from resources.models import Author, Category, Country, Region, Resource, ResourceAuthor
 
 from .html import excerpt, sanitize_html
 
 BATCH_SIZE = 5_000
-AUTHOR_POOL_SIZE = 3_000
+AUTHOR_POOL_SIZE = 20_000
 TAG_POOL_SIZE = 2_000  # the tags articles are drawn from (issue #3)
 DRAFT_SHARE = 0.05
 RESOURCE_PREFIX = "bench-resource-"
@@ -68,17 +69,34 @@ COUNTRIES = [
     "Trinidad and Tobago", "Tunisia", "Türkiye", "Turkmenistan", "Tuvalu", "Uganda", "Ukraine",
     "United Arab Emirates", "United Kingdom", "United States", "Uruguay", "Uzbekistan",
     "Vanuatu", "Venezuela", "Viet Nam", "Yemen", "Zambia", "Zimbabwe",
+    # Then territories, as a library's country list holds them too: about 250 in all.
+    "American Samoa", "Anguilla", "Aruba", "Bermuda", "Bonaire", "British Virgin Islands",
+    "Cayman Islands", "Christmas Island", "Cook Islands", "Curaçao", "Falkland Islands",
+    "Faroe Islands", "French Guiana", "French Polynesia", "Gibraltar", "Greenland",
+    "Guadeloupe", "Guam", "Guernsey", "Hong Kong", "Isle of Man", "Jersey", "Macao",
+    "Martinique", "Mayotte", "Montserrat", "New Caledonia", "Niue", "Norfolk Island",
+    "Northern Mariana Islands", "Pitcairn Islands", "Puerto Rico", "Réunion",
+    "Saint Barthélemy", "Saint Helena", "Saint Martin", "Saint Pierre and Miquelon",
+    "Sint Maarten", "Svalbard", "Tokelau", "Turks and Caicos Islands",
+    "United States Virgin Islands", "Wallis and Futuna", "Western Sahara", "Åland Islands",
+    "Azores", "Canary Islands", "Ceuta", "Melilla", "Madeira", "Zanzibar", "Kurdistan Region",
+    "Transnistria",
 ]  # fmt: skip
 REGIONS = [
     "Worldwide", "Europe", "European Union", "Western Europe", "Central and Eastern Europe",
     "South-Eastern Europe", "Western Balkans", "Baltic States", "Nordic countries",
     "Mediterranean", "North Africa", "West Africa", "East Africa", "Southern Africa",
     "Middle East", "Central Asia", "South Asia", "South-East Asia", "East Asia",
-    "Latin America and the Caribbean", "North America", "Oceania",
+    "Latin America and the Caribbean", "North America", "Oceania", "Caribbean",
+    "Central America", "South America", "Sub-Saharan Africa", "Gulf States", "Black Sea region",
+    "Pacific Islands", "Arctic",
 ]  # fmt: skip
 CATEGORIES = [
     "Report", "Guide", "Training curriculum", "Policy brief", "Research paper", "Toolkit",
-    "Evaluation", "Legislation", "Statistics", "Case study",
+    "Evaluation", "Legislation", "Statistics", "Case study", "Handbook", "Manual",
+    "Factsheet", "Infographic", "Video", "Podcast", "Webinar recording", "Position paper",
+    "Court decision", "Annual report", "Country report", "Data set", "Journal article",
+    "Newsletter", "Presentation",
 ]  # fmt: skip
 SECTIONS = [("news-flash", "News Flash"), ("european-resource-center", "European Resource Center")]
 SOURCES = [
@@ -288,6 +306,8 @@ def seed_bench(
             create_subscribers(subscribers, draw, batch_size, counts)
             written += [Subscriber]
     analyze(written)
+    if resources:
+        invalidate_library_cache()  # bulk_create sends no signals (resources/signals.py)
     return counts, time.perf_counter() - started
 
 
@@ -386,10 +406,21 @@ def ensure_terms(model: type[models.Model], names: list[str]) -> list[int]:
     return list(terms.order_by("pk").values_list("pk", flat=True))
 
 
+MIDDLE_INITIALS = "ABCDEFGHIJKLMNOPRSTVWZ"
+
+
 def author_name(index: int) -> tuple[str, str]:
-    """Return (name, sort name) of pool author number index; the same index, the same name."""
+    """Return (name, sort name) of pool author number index; the same index, the same name.
+
+    The first 3,600 are every given name with every family name ("Anna Novák"); the next
+    add a middle initial ("Anna K. Novák"), enough for 79,200 different names.
+    """
     given = GIVEN_NAMES[index % len(GIVEN_NAMES)]
     family = FAMILY_NAMES[(index // len(GIVEN_NAMES) + index) % len(FAMILY_NAMES)]
+    combinations = len(GIVEN_NAMES) * len(FAMILY_NAMES)
+    if index >= combinations:
+        initial = MIDDLE_INITIALS[(index // combinations - 1) % len(MIDDLE_INITIALS)]
+        given = f"{given} {initial}."
     return f"{given} {family}", f"{family}, {given}"
 
 

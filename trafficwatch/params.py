@@ -24,11 +24,17 @@ def page_number(request: HttpRequest) -> int:
     return int(raw)
 
 
-def paginate(request: HttpRequest, queryset, per_page: int) -> Page:
-    """Return the requested page of queryset; a page past the end is a 404."""
+def paginate(request: HttpRequest, queryset, per_page: int, count: int | None = None) -> Page:
+    """Return the requested page of queryset; a page past the end is a 404.
+
+    count, when known (cached), saves the paginator its COUNT(*) over the whole queryset.
+    """
     number = page_number(request)
+    paginator = Paginator(queryset, per_page)
+    if count is not None:
+        paginator.count = count  # overrides the cached_property
     try:
-        return Paginator(queryset, per_page).page(number)
+        return paginator.page(number)
     except EmptyPage:
         raise Http404(_("There is no page %(number)s.") % {"number": number}) from None
 

@@ -4,6 +4,7 @@ The variables and their defaults are the public contract in CONTRACT.md and the 
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -51,7 +52,8 @@ SITE_IS_HTTPS = urlsplit(SITE_URL).scheme == "https"
 SITE_NAME = "TraffickingWatch"
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin with our site: the dashboard and the editorial calendar.
+    "trafficwatch.apps.TrafficWatchAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -62,16 +64,25 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "django.contrib.humanize",
     "taggit",
+    "django_prose_editor",
+    "csp",
+    "axes",
     "django_tasks",
     "django_tasks_db",
+    "reversion",
+    "import_export",
     "trafficwatch",
     "news",
     "resources",
     "newsletter",
+    "links",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Above whitenoise, so static files get the policy headers too.
+    "trafficwatch.middleware.ContentSecurityPolicyMiddleware",
+    "trafficwatch.middleware.PolicyHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -80,6 +91,15 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
+]
+
+# django-axes first: it refuses a locked-out (username, address) pair before the password
+# is even checked (docs: https://django-axes.readthedocs.io/en/latest/2_installation.html).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "trafficwatch.urls"
@@ -153,6 +173,37 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+# Uploads (images, files of resources) go to an S3-compatible bucket when one is named
+# (django-storages); boto3 reads AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY itself.
+AWS_STORAGE_BUCKET_NAME = os.environ.get("AWS_STORAGE_BUCKET_NAME", "")
+MEDIA_ORIGINS: list[str] = []  # where pages load uploaded images from, beside 'self'
+if AWS_STORAGE_BUCKET_NAME:
+    s3_endpoint = os.environ.get("AWS_S3_ENDPOINT_URL", "")
+    s3_region = os.environ.get("AWS_S3_REGION_NAME", "")
+    s3_domain = os.environ.get("AWS_S3_CUSTOM_DOMAIN", "")
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "endpoint_url": s3_endpoint or None,
+            "region_name": s3_region or None,
+            "custom_domain": s3_domain or None,
+            # Uploads are public pages' images and files: plain, cacheable URLs, and a
+            # second upload of "report.pdf" does not replace the first.
+            "querystring_auth": False,
+            "file_overwrite": False,
+        },
+    }
+    if s3_domain:
+        MEDIA_ORIGINS = [f"https://{s3_domain}"]
+    elif s3_endpoint:
+        endpoint = urlsplit(s3_endpoint)
+        MEDIA_ORIGINS = [
+            f"{endpoint.scheme}://{endpoint.netloc}",
+            f"{endpoint.scheme}://*.{endpoint.netloc}",
+        ]
+    else:
+        MEDIA_ORIGINS = ["https://*.amazonaws.com"]
 # Development and tests serve static files straight from static/, without collectstatic.
 WHITENOISE_USE_FINDERS = WHITENOISE_AUTOREFRESH = DEBUG or TESTING
 
@@ -196,13 +247,44 @@ TASKS = {
 }
 
 SIGNUP_RATE_LIMIT = os.environ.get("SIGNUP_RATE_LIMIT", "10/m")
+# How long a shared preview link of a draft or scheduled item opens it (seconds).
+PREVIEW_LINK_MAX_AGE = int(os.environ.get("PREVIEW_LINK_MAX_AGE", 7 * 24 * 60 * 60))
+
+
+def env_positive_number(name: str, default: float) -> float:
+    try:
+        value = float(os.environ.get(name, default))
+    except ValueError:
+        value = -1
+    if not 0 < value < float("inf"):
+        raise ImproperlyConfigured(f"{name} must be a positive number, not {os.environ[name]!r}.")
+    return value
+
+
+# Newsletter sending (newsletter/sending.py). A worker owns the deliveries it claimed for
+# NEWSLETTER_LEASE_SECONDS (renewed while it works); after that another worker takes them
+# over. A temporary SMTP failure is retried after RETRY_BASE, 2×, 4×… seconds, at most
+# MAX_ATTEMPTS times. The tests and the benchmark shorten these through the environment.
+NEWSLETTER_LEASE_SECONDS = env_positive_number("NEWSLETTER_LEASE_SECONDS", 300)
+NEWSLETTER_RETRY_BASE_SECONDS = env_positive_number("NEWSLETTER_RETRY_BASE_SECONDS", 60)
+NEWSLETTER_MAX_ATTEMPTS = int(env_positive_number("NEWSLETTER_MAX_ATTEMPTS", 5))
+NEWSLETTER_SWEEP_SECONDS = env_positive_number("NEWSLETTER_SWEEP_SECONDS", 60)
+NEWSLETTER_BATCH_SIZE = int(env_positive_number("NEWSLETTER_BATCH_SIZE", 200))
+# How many send tasks one issue starts: at most this many workers send it at once.
+NEWSLETTER_SEND_TASKS = int(env_positive_number("NEWSLETTER_SEND_TASKS", 4))
+# Senders side by side in one worker, each with its own SMTP connection; a worker killed
+# mid-send may have had one message in flight per sender.
+NEWSLETTER_SEND_THREADS = int(env_positive_number("NEWSLETTER_SEND_THREADS", 1 if TESTING else 4))
 # Proxies whose X-Forwarded-For is believed (trafficwatch/client.py); gunicorn reads the
 # same variable for X-Forwarded-Proto.
 TRUSTED_PROXIES = env_list("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 # Security: secure cookies and HSTS follow an https SITE_URL (issue #2).
 SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+# "same-origin": a visitor who follows a link away (or leaves with the quick-exit button)
+# tells the next site nothing of what they read here. Same-origin POSTs still carry
+# Origin and Referer, which the CSRF checks need (templates/newsletter/token_page.html).
+SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
@@ -221,6 +303,67 @@ if SITE_IS_HTTPS:
     SECURE_HSTS_PRELOAD = True
     # The health check is probed over plain http by load balancers.
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+# Content-Security-Policy (django-csp 4; trafficwatch/middleware.py relaxes it for the
+# admin only). Public pages run no inline script or style: everything is a static file.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'none'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'"],
+        "font-src": ["'self'"],
+        # static/js/library.js fetches the library's results in place.
+        "connect-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+        "upgrade-insecure-requests": SITE_IS_HTTPS,
+    }
+}
+# Uploaded images served from a bucket (AWS_STORAGE_BUCKET_NAME above).
+CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"] += MEDIA_ORIGINS
+# Browser features no page of ours uses, denied to the page and anything it could embed.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "browsing-topics",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
+}
+# Cross-Origin-Resource-Policy: no other site may embed our pages, images or files.
+CROSS_ORIGIN_RESOURCE_POLICY = "same-origin"
+
+# Admin sign-in throttling (django-axes): five failures lock the pair (username, client
+# address) for 15 minutes. Not the username alone, which would let anybody lock staff out,
+# and not forever. The address is the client behind our proxies, not the load balancer.
+AXES_FAILURE_LIMIT = 5
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+# A locked-out pair that keeps guessing does not push its own end of lockout further.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "trafficwatch.client.client_address"
+AXES_LOCKOUT_CALLABLE = "trafficwatch.lockout.lockout"
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+# Every attempt, failed or not, is logged and listed in the admin.
+AXES_DISABLE_ACCESS_LOG = False
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
 
 LOGGING = {
     "version": 1,

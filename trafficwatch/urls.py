@@ -5,22 +5,29 @@ from django.urls import include, path, re_path
 from django.utils.translation import gettext_lazy as _
 
 from news.sitemaps import ArticleSitemap
+from newsletter.sitemaps import IssueSitemap
 from resources.sitemaps import ResourceSitemap
 
-from . import views
+from . import search, views
 from .sitemaps import StaticPageSitemap
 
 admin.site.site_header = _("TraffickingWatch administration")
 admin.site.site_title = _("TraffickingWatch admin")
 admin.site.index_title = _("Site administration")
 
-sitemaps = {"pages": StaticPageSitemap, "news": ArticleSitemap, "resources": ResourceSitemap}
+sitemaps = {
+    "pages": StaticPageSitemap,
+    "news": ArticleSitemap,
+    "resources": ResourceSitemap,
+    "newsletter": IssueSitemap,
+}
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("news/", include("news.urls")),
     path("resources/", include("resources.urls")),
     path("newsletter/", include("newsletter.urls")),
+    path("search/", search.search, name="search"),
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
     path("robots.txt", views.robots_txt, name="robots-txt"),

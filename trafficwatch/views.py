@@ -56,6 +56,9 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
         "Disallow: /admin/",
         "Disallow: /newsletter/confirm/",
         "Disallow: /newsletter/unsubscribe/",
+        # Result pages of any words anyone typed: endless, thin, and the content is
+        # already listed in the sitemap.
+        "Disallow: /search/",
         f"Sitemap: {settings.SITE_URL}{reverse('sitemap')}",
     ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")

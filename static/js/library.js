@@ -17,6 +17,23 @@
     return form.action + (query ? `?${query}` : "");
   }
 
+  // The feed of the head's <link rel="alternate"> follows the filters, as the server
+  // renders it: the library's parameters but the page. The feed lives at feed/ under
+  // the library (CONTRACT.md).
+  const feedPath = new URL("feed/", new URL(window.location.pathname, window.location.href))
+    .pathname;
+  const feedLink = Array.from(
+    document.head.querySelectorAll('link[rel="alternate"][type="application/rss+xml"]'),
+  ).find((link) => new URL(link.href).pathname === feedPath);
+
+  function followFeed(url) {
+    if (!feedLink) return;
+    const params = new URL(url, window.location.href).searchParams;
+    params.delete("page");
+    const query = params.toString();
+    feedLink.href = feedPath + (query ? `?${query}` : "");
+  }
+
   async function load(url, push) {
     const request = ++latest;
     root.setAttribute("aria-busy", "true");
@@ -39,6 +56,7 @@
     root.innerHTML = html;
     root.removeAttribute("aria-busy");
     if (push) window.history.pushState({ library: true }, "", url);
+    followFeed(url);
     const again = focused && document.getElementById(focused);
     if (again) again.focus();
     const count = root.querySelector(".results__count");

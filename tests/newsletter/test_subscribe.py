@@ -35,7 +35,6 @@ def test_the_subscribe_page_shows_the_form_with_the_consent_text(client):
     assert response.status_code == 200
     assert str(CONSENT_TEXT) in response.text
     assert 'name="email"' in response.text
-    assert 'name="csrfmiddlewaretoken"' in response.text
 
 
 def test_the_subscribe_page_puts_the_honeypot_out_of_reach(client):
@@ -188,6 +187,47 @@ def test_garbage_input_never_breaks_the_page(client, data):
     response = sign_up(client, **data)
 
     assert response.status_code in {303, 400}
+
+
+@pytest.mark.parametrize(
+    "email",
+    [
+        "a@b.c\r\nBcc: x@y.z",
+        "a@b.c\nBcc: x@y.z",
+        "a@b.c,x@y.z",
+        "Reader <a@b.c>",
+        "reader@",
+        "@example.org",
+        "reader@@example.org",
+    ],
+    ids=[
+        "crlf-bcc",
+        "lf-bcc",
+        "two-addresses",
+        "display-name",
+        "no-domain",
+        "no-local-part",
+        "double-at",
+    ],
+)
+def test_malformed_over_long_and_header_injection_addresses_are_refused(
+    client, mailoutbox, django_capture_on_commit_callbacks, email
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = sign_up(client, email=email)
+
+    assert response.status_code == 400
+    assert "Please enter a valid email address, like name@example.org." in response.text
+    assert not Subscriber.objects.exists()
+    assert mailoutbox == []
+
+
+def test_an_address_one_character_over_the_limit_is_refused_with_the_limit(client):
+    response = sign_up(client, email="a" * 243 + "@example.org")  # 255 characters
+
+    assert response.status_code == 400
+    assert "Ensure this value has at most 254 characters (it has 255)." in response.text
+    assert not Subscriber.objects.exists()
 
 
 def test_an_empty_post_re_renders_the_form(client):

@@ -1,6 +1,7 @@
 """The library in a real browser: tick a facet, apply, search, remove a chip; no JavaScript needed."""
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.factories import CategoryFactory, CountryFactory, RegionFactory, ResourceFactory
 
@@ -134,5 +135,43 @@ def test_with_javascript_the_back_button_restores_the_previous_results(page, lib
     page.go_back()
 
     page.wait_for_url(lambda url: "category=" not in url)
-    page.wait_for_function("document.querySelectorAll('.resource-list .resource').length === 3")
+    expect(page.locator(".resource-list .resource")).to_have_count(3)
     assert not page.get_by_role("group", name="Category").get_by_label("Report").is_checked()
+
+
+def head_feed_url(page) -> str:
+    return page.locator(
+        'head link[rel="alternate"][type="application/rss+xml"][href^="/resources/feed/"]'
+    ).get_attribute("href")
+
+
+def test_with_javascript_the_feed_link_in_the_head_follows_the_filters(page, library):
+    page.goto("/resources/")
+    page.get_by_role("group", name="Category").get_by_label("Report").check()
+    page.wait_for_url("**category=report*")
+    settle(page)
+    assert "category=report" in head_feed_url(page)
+    page.get_by_label("Search the library").fill("shelters care")
+    page.get_by_role("button", name="Apply").click()
+    page.wait_for_url("**q=shelters*")
+    settle(page)
+
+    in_place = head_feed_url(page)
+    page.reload()
+
+    assert head_feed_url(page) == in_place
+    assert in_place.startswith("/resources/feed/?")
+    assert {"q=shelters+care", "category=report"} <= set(in_place.split("?")[1].split("&"))
+
+
+def test_with_javascript_the_back_button_restores_the_feed_link_too(page, library):
+    page.goto("/resources/")
+    page.get_by_role("group", name="Category").get_by_label("Report").check()
+    page.wait_for_url("**category=report*")
+    settle(page)
+
+    page.go_back()
+
+    # A locator, not wait_for_function: the Content-Security-Policy forbids eval().
+    expect(page.locator(".resource-list .resource")).to_have_count(3)
+    assert head_feed_url(page) == "/resources/feed/"

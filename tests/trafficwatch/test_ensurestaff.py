@@ -7,6 +7,14 @@ from django.core.management import call_command
 from trafficwatch.management.commands import ensurestaff
 
 
+def signs_in(client, username: str, password: str) -> bool:
+    """Sign in through the admin's login form, as staff do (and as django-axes counts)."""
+    response = client.post(
+        "/admin/login/?next=/admin/", {"username": username, "password": password}
+    )
+    return response.status_code == 302 and response["Location"] == "/admin/"
+
+
 @pytest.fixture
 def login_file(tmp_path, monkeypatch):
     path = tmp_path / "staff-login.txt"
@@ -22,7 +30,7 @@ def test_the_login_from_the_environment_opens_the_admin(client, login_file, monk
     monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", "correct horse battery staple")
     monkeypatch.setenv("DJANGO_SUPERUSER_EMAIL", "editor@example.org")
     call_command("ensurestaff")
-    assert client.login(username="editor", password="correct horse battery staple")
+    assert signs_in(client, "editor", "correct horse battery staple")
     assert client.get("/admin/").status_code == 200
     assert get_user_model().objects.get(username="editor").email == "editor@example.org"
 
@@ -33,7 +41,7 @@ def test_without_environment_a_generated_login_is_printed_and_works(client, logi
     printed = capsys.readouterr().out
     username, password = login_file.read_text().strip().split(":")
     assert f"{username} / {password}" in printed
-    assert client.login(username=username, password=password)
+    assert signs_in(client, username, password)
 
 
 @pytest.mark.django_db
@@ -53,5 +61,5 @@ def test_a_changed_password_in_the_environment_is_applied(client, login_file, mo
     call_command("ensurestaff")
     monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", "second password 456")
     call_command("ensurestaff")
-    assert not client.login(username="editor", password="first password 123")
-    assert client.login(username="editor", password="second password 456")
+    assert not signs_in(client, "editor", "first password 123")
+    assert signs_in(client, "editor", "second password 456")

@@ -42,13 +42,14 @@ def test_robots_txt_keeps_crawlers_out_of_the_admin_and_names_the_sitemap(client
     assert response["Content-Type"] == "text/plain; charset=utf-8"
     lines = response.content.decode().splitlines()
     assert "Disallow: /admin/" in lines
+    assert "Disallow: /search/" in lines
     assert f"Sitemap: {settings.SITE_URL}/sitemap.xml" in lines
 
 
 @pytest.mark.django_db
 def test_the_sitemap_index_names_one_sitemap_per_kind_of_page(client):
     body = client.get("/sitemap.xml").content.decode()
-    for section in ("pages", "news", "resources"):
+    for section in ("pages", "news", "resources", "newsletter"):
         assert f"/sitemap-{section}.xml</loc>" in body
 
 

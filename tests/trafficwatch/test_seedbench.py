@@ -9,7 +9,7 @@ from taggit.models import TaggedItem
 
 from news.models import Article
 from newsletter.models import Subscriber
-from resources.models import Resource, ResourceAuthor
+from resources.models import Author, Category, Country, Region, Resource, ResourceAuthor
 from tests.factories import ArticleFactory
 
 pytestmark = pytest.mark.django_db
@@ -145,3 +145,16 @@ def test_seeding_two_thousand_resources_takes_a_bounded_number_of_queries(
         seedbench(resources=2000)
 
     assert Resource.objects.count() == 2000
+
+
+def test_seeded_resources_draw_from_the_taxonomy_sizes_of_the_issue():
+    """About 250 countries, 30 regions, 25 categories and 20,000 distinct authors (issue #6)."""
+    seedbench(resources=10)
+
+    assert (Country.objects.count(), Region.objects.count(), Category.objects.count()) == (
+        250,
+        30,
+        25,
+    )
+    assert Author.objects.values("name").distinct().count() == 20_000
+    assert Country.objects.filter(name__in=["Albania", "Viet Nam", "Greenland"]).count() == 3
