@@ -8,6 +8,9 @@ from django.utils.feedgenerator import Enclosure, Rss201rev2Feed
 from django.utils.translation import gettext_lazy as _
 from taggit.models import Tag
 
+from trafficwatch.page_cache import conditional_on
+
+from .cache import news
 from .models import Article, Section
 
 FEED_ITEMS = 20
@@ -39,6 +42,10 @@ class FullContentRssFeed(Rss201rev2Feed):
 class LatestArticlesFeed(Feed):
     feed_type = FullContentRssFeed
     description = _("The latest news on trafficking in human beings.")
+
+    def __call__(self, request, *args, **kwargs):
+        # A feed reader polling an unchanged feed gets a 304, without a query.
+        return conditional_on(news)(super().__call__)(request, *args, **kwargs)
 
     def title(self, obj=None) -> str:
         return _("%(site)s: latest news") % {"site": settings.SITE_NAME}

@@ -28,6 +28,14 @@ from trafficwatch.html import excerpt, sanitize_html
 
 from .cache import news as news_cache
 
+# What an article with an image must also say about it, and the message when it does not.
+IMAGE_FIELDS_REQUIRED = {
+    "image_alt": _("Describe the image for people who cannot see it."),
+    "image_caption": _("Say what the image shows, under it."),
+    "image_credit": _("Credit whoever made the image."),
+    "image_licence": _("Name the licence the image is used under."),
+}
+
 # Paths under /news/ that are not articles (news/urls.py).
 RESERVED_SLUGS = ["feed"]
 
@@ -237,15 +245,23 @@ class Article(models.Model):
         blank=True,
         help_text=_("What the image shows, for people who cannot see it. Required with an image."),
     )
-    image_caption = models.CharField(_("caption"), max_length=300, blank=True)
+    image_caption = models.CharField(
+        _("caption"), max_length=300, blank=True, help_text=_("Required with an image.")
+    )
     image_credit = models.CharField(
         _("credit"),
         max_length=300,
         blank=True,
-        help_text=_("Shown after “Image:”, for example: mockup design by … on Freepik."),
+        help_text=_(
+            "Required with an image. Shown after “Image:”, for example: mockup design by … "
+            "on Freepik."
+        ),
     )
     image_licence = models.CharField(
-        _("licence"), max_length=100, blank=True, help_text=_("For example: CC BY 4.0.")
+        _("licence"),
+        max_length=100,
+        blank=True,
+        help_text=_("Required with an image. For example: CC BY 4.0."),
     )
     image_licence_url = models.URLField(_("licence link"), max_length=500, blank=True)
     # Filled from the uploaded file: <img width height> without reading the file, and the
@@ -292,6 +308,19 @@ class Article(models.Model):
                 name="news_article_image_has_alt_text",
                 violation_error_message=_("An article with an image needs the image's alt text."),
             ),
+            # Whose picture it is and on what terms: the captured sites credit every image.
+            models.CheckConstraint(
+                condition=Q(image="")
+                | Q(
+                    image_caption__regex=r"\S",
+                    image_credit__regex=r"\S",
+                    image_licence__regex=r"\S",
+                ),
+                name="news_article_image_is_credited",
+                violation_error_message=_(
+                    "An article with an image needs its caption, credit and licence."
+                ),
+            ),
             # Without them, every Article() built from a row would open the image file.
             models.CheckConstraint(
                 condition=Q(image="") | Q(image_width__isnull=False, image_height__isnull=False),
@@ -334,10 +363,14 @@ class Article(models.Model):
                 images.check_upload(self.image)
             except ValidationError as error:
                 raise ValidationError({"image": error.messages}) from None
-        if self.image and not self.image_alt.strip():
-            raise ValidationError(
-                {"image_alt": _("Describe the image for people who cannot see it.")}
-            )
+        if self.image:
+            missing = {
+                field: message
+                for field, message in IMAGE_FIELDS_REQUIRED.items()
+                if not getattr(self, field).strip()
+            }
+            if missing:
+                raise ValidationError(missing)
         if self.slug in RESERVED_SLUGS:
             raise ValidationError({"slug": _("This slug is taken by a page of the site.")})
 

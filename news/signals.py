@@ -10,7 +10,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from taggit.models import Tag, TaggedItem
 
 from .cache import news
-from .models import Article, Section
+from .models import Article, Section, Source
 
 
 def news_row_changed(sender, **kwargs) -> None:
@@ -22,7 +22,7 @@ def article_tags_changed(sender, action: str, **kwargs) -> None:
         news.invalidate()
 
 
-for model in (Article, Section, Tag, TaggedItem):
+for model in (Article, Section, Source, Tag, TaggedItem):
     post_save.connect(news_row_changed, sender=model)
     post_delete.connect(news_row_changed, sender=model)
 m2m_changed.connect(article_tags_changed, sender=Article.tags.through)

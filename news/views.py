@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from django.views.generic import DetailView
@@ -9,6 +10,7 @@ from taggit.models import Tag
 
 from trafficwatch import preview
 from trafficwatch.html import json_ld_script
+from trafficwatch.page_cache import cache_anonymous_page
 from trafficwatch.params import object_by_slug, paginate
 
 from .cache import FRAGMENT_TIMEOUT, news
@@ -24,6 +26,7 @@ class PublishedArticleMixin:
 
 
 @require_GET
+@cache_anonymous_page(news)
 def article_list(request: HttpRequest) -> HttpResponse:
     articles = Article.objects.published().select_related("section", "source")
     section = object_by_slug(
@@ -62,6 +65,7 @@ def cached_count(articles, section: Section | None, tag: Tag | None) -> int:
     return count
 
 
+@method_decorator(cache_anonymous_page(news), name="dispatch")
 class ArticleDetailView(PublishedArticleMixin, DetailView):
     model = Article
     preview = None

@@ -20,6 +20,9 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
+from trafficwatch.page_cache import conditional_on
+
+from .cache import library
 from .filters import LibraryQuery
 from .models import Resource, ResourceAuthor
 
@@ -144,6 +147,7 @@ def filename() -> str:
 
 
 @require_GET
+@conditional_on(library, daily=True)
 def resource_export(request: HttpRequest) -> StreamingHttpResponse:
     """Stream as CSV every resource the library lists for the same parameters, all pages.
 

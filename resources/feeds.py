@@ -13,6 +13,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from trafficwatch.page_cache import conditional_on
+
+from .cache import library
 from .filters import LibraryQuery
 from .models import Resource
 from .views import published_resources
@@ -57,6 +60,10 @@ class Followed:
 
 class ResourceFeed(Feed):
     description = gettext_lazy("The newest resources of the library matching these filters.")
+
+    def __call__(self, request, *args, **kwargs):
+        # A feed reader polling an unchanged feed gets a 304, without a query.
+        return conditional_on(library)(super().__call__)(request, *args, **kwargs)
 
     def get_object(self, request: HttpRequest) -> Followed:
         # Raises InvalidParameter (a BadRequest: the 400 page) for a value that does not

@@ -7,15 +7,17 @@ from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.cache import patch_vary_headers
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from django.views.generic import DetailView
 
 from trafficwatch import preview
+from trafficwatch.page_cache import cache_anonymous_page
 from trafficwatch.params import page_number
 
 from . import citations
-from .cache import generation
+from .cache import generation, library
 from .filters import (
     SORTS,
     LibraryQuery,
@@ -51,6 +53,7 @@ def resources_for_pages(queryset):
 
 
 @require_GET
+@cache_anonymous_page(library, vary_on=("X-Library-Partial",))
 def resource_list(request: HttpRequest) -> HttpResponse:
     query = LibraryQuery.from_params(request.GET)
     published = Resource.objects.published()
@@ -82,6 +85,7 @@ def resource_list(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@method_decorator(cache_anonymous_page(library), name="dispatch")
 class ResourceDetailView(DetailView):
     model = Resource
     preview = None

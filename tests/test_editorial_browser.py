@@ -58,6 +58,9 @@ def test_staff_write_schedule_preview_share_and_publish_an_article(
         files=[{"name": "hotline.jpg", "mimeType": "image/jpeg", "buffer": jpeg((1600, 900))}]
     )
     page.get_by_label("Alt text:").fill("Volunteers answering calls at the hotline")
+    page.get_by_label("Caption:").fill("The first training week of the hotline.")
+    page.get_by_label("Credit:").fill("La Strada Lithuania")
+    page.get_by_label("Licence:", exact=True).fill("CC BY 4.0")
     editor = page.locator(".prose-editor .ProseMirror[contenteditable]")
     editor.click()
     page.keyboard.type("## Training week")

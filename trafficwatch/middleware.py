@@ -1,11 +1,20 @@
-"""Security headers on every response: the CSP, Permissions-Policy, CORP."""
+"""Security headers on every response (CSP, Permissions-Policy, CORP); the 503 page."""
 
+import logging
 from collections.abc import Callable
 
 from csp.middleware import CSPMiddleware, PolicyParts
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponseBase
+from django.shortcuts import render
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
+
+logger = logging.getLogger(__name__)
+
+# What the 503 page asks clients (and crawlers) to wait before trying again.
+RETRY_AFTER_SECONDS = 60
 
 # Django's admin sets styles inline (a <style> in the change list, style attributes from
 # its widgets' scripts) and frames the newsletter preview (newsletter/issue_admin.py);
@@ -47,4 +56,28 @@ class PolicyHeadersMiddleware:
         response.headers.setdefault(
             "Cross-Origin-Resource-Policy", settings.CROSS_ORIGIN_RESOURCE_POLICY
         )
+        return response
+
+
+class DatabaseUnavailableMiddleware:
+    """Answer the friendly 503 page when the database cannot be reached during a view.
+
+    Django opens a fresh connection on the next request (CONN_HEALTH_CHECKS), so the site
+    recovers by itself once the database is back. Errors raised outside views (in other
+    middleware) still reach handler500, whose page needs no database either.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception):
+        if not isinstance(exception, OperationalError | InterfaceError):
+            return None
+        logger.error("The database is unavailable: %s", exception)
+        response = render(request, "503.html", status=503)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        add_never_cache_headers(response)
         return response

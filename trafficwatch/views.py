@@ -9,9 +9,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django.views.static import serve
 
+from news.cache import news
 from news.models import Article
+from resources.cache import library
 from resources.models import Resource
 
+from .page_cache import cache_anonymous_page
 from .params import InvalidParameter
 
 logger = logging.getLogger(__name__)
@@ -21,6 +24,7 @@ RESOURCE_CENTER_SECTION = "european-resource-center"
 
 
 @require_GET
+@cache_anonymous_page(news, library)
 def home(request: HttpRequest) -> HttpResponse:
     articles = Article.objects.published().select_related("section", "source")
     context = {

@@ -202,9 +202,29 @@ def test_the_article_form_refuses_an_image_without_alt_text(staff):
     assert not Article.objects.exists()
 
 
-def test_the_article_form_saves_an_image_with_alt_text(staff):
+def test_the_article_form_refuses_an_image_without_caption_credit_and_licence(staff):
     response = staff.post(
         f"{CHANGELIST}add/", article_form(image=gif(), image_alt="A blank pixel.")
+    )
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Say what the image shows, under it." in page
+    assert "Credit whoever made the image." in page
+    assert "Name the licence the image is used under." in page
+    assert not Article.objects.exists()
+
+
+def test_the_article_form_saves_a_described_and_credited_image(staff):
+    response = staff.post(
+        f"{CHANGELIST}add/",
+        article_form(
+            image=gif(),
+            image_alt="A blank pixel.",
+            image_caption="A pixel.",
+            image_credit="The team",
+            image_licence="CC0",
+        ),
     )
 
     assert response.status_code == 302

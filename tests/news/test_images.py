@@ -33,6 +33,9 @@ def form(image, **fields) -> dict:
         "body": "<p>Text.</p>",
         "image": image,
         "image_alt": "Volunteers at the hotline",
+        "image_caption": "The hotline's night shift.",
+        "image_credit": "La Strada International",
+        "image_licence": "CC BY 4.0",
         **fields,
     }
 
