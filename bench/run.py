@@ -271,6 +271,20 @@ def percentile(sorted_values: list[float], fraction: float) -> float:
     return sorted_values[index]
 
 
+def figures(timings: list[float]) -> dict:
+    """Return the latency percentiles and rate of these request durations (seconds)."""
+    timings = sorted(timings)
+    return {
+        "requests": len(timings),
+        "p50_ms": round(percentile(timings, 0.50) * 1000, 1),
+        "p95_ms": round(percentile(timings, 0.95) * 1000, 1),
+        "p99_ms": round(percentile(timings, 0.99) * 1000, 1),
+        "mean_ms": round(statistics.fmean(timings) * 1000, 1),
+        "requests_per_second": round(len(timings) / sum(timings), 1),
+        "peak_rss_mb": round(peak_rss_mb(), 1),
+    }
+
+
 def measure(fetch, url: str, arguments: argparse.Namespace) -> dict:
     """Time one page: warm up, count its queries once, then time up to N requests."""
     from django.db import connection
@@ -296,17 +310,47 @@ def measure(fetch, url: str, arguments: argparse.Namespace) -> dict:
         started = time.perf_counter()
         fetch(url)
         timings.append(time.perf_counter() - started)
-    timings.sort()
-    result.update(
-        requests=len(timings),
-        p50_ms=round(percentile(timings, 0.50) * 1000, 1),
-        p95_ms=round(percentile(timings, 0.95) * 1000, 1),
-        p99_ms=round(percentile(timings, 0.99) * 1000, 1),
-        mean_ms=round(statistics.fmean(timings) * 1000, 1),
-        requests_per_second=round(len(timings) / sum(timings), 1),
-        peak_rss_mb=round(peak_rss_mb(), 1),
-    )
-    return result
+    return {**result, **figures(timings)}
+
+
+def measure_signup(client, arguments: argparse.Namespace, secure: bool) -> dict:
+    """Time newsletter sign-up POSTs, each a new address, as a browser sends them.
+
+    The confirmation email is queued (a task row), not sent: the request is what is timed.
+    The rate limit is lifted for this process only; every sign-up stays in the database.
+    """
+    from django.conf import settings
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = "/newsletter/subscribe/"
+    settings.SIGNUP_RATE_LIMIT = "999999999/m"
+    origin = settings.SITE_URL if secure else "http://testserver"
+    run = time.time_ns()
+
+    def post(number: int):
+        return client.post(
+            url,
+            {"email": f"bench-{run}-{number}@example.org", "consent": "on"},
+            secure=secure,
+            headers={"Origin": origin, "Sec-Fetch-Site": "same-origin"},
+        )
+
+    result = {"label": "newsletter sign-up (POST)", "url": url}
+    for number in range(arguments.warmup):
+        post(-1 - number)
+    with CaptureQueriesContext(connection) as queries:
+        response = post(0)
+    result.update(status=response.status_code, queries=len(queries), bytes=len(response.content))
+    if response.status_code != 303:
+        return result
+    timings = []
+    stop_at = time.perf_counter() + arguments.max_seconds
+    while len(timings) < arguments.requests and time.perf_counter() < stop_at:
+        started = time.perf_counter()
+        post(len(timings) + 1)
+        timings.append(time.perf_counter() - started)
+    return {**result, **figures(timings)}
 
 
 def measure_export(fetch) -> dict:
@@ -443,6 +487,10 @@ def main() -> int:
         page = {"label": label, **measure(fetch, url, arguments)}
         results.append(page)
         print(f"  {label}: {page.get('p50_ms', page.get('error') or page.get('status'))}")
+    if not arguments.only or arguments.only in "newsletter sign-up":
+        signup = measure_signup(client, arguments, secure)
+        results.append(signup)
+        print(f"  {signup['label']}: {signup.get('p50_ms', signup.get('status'))}")
     library = [page["url"] for page in results if page["url"].startswith("/resources/?")]
     slowest = explain_slowest(fetch, library) if library else {}
     export = {} if arguments.no_export else measure_export(fetch)

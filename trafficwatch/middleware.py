@@ -6,7 +6,7 @@ from collections.abc import Callable
 from csp.middleware import CSPMiddleware, PolicyParts
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
-from django.http import HttpRequest, HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
@@ -64,7 +64,7 @@ class DatabaseUnavailableMiddleware:
 
     Django opens a fresh connection on the next request (CONN_HEALTH_CHECKS), so the site
     recovers by itself once the database is back. Errors raised outside views (in other
-    middleware) still reach handler500, whose page needs no database either.
+    middleware) reach handler500 (trafficwatch/views.py), which answers this same 503 for them.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
@@ -74,10 +74,18 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception):
-        if not isinstance(exception, OperationalError | InterfaceError):
+        if not isinstance(exception, DATABASE_DOWN):
             return None
         logger.error("The database is unavailable: %s", exception)
-        response = render(request, "503.html", status=503)
-        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
-        add_never_cache_headers(response)
-        return response
+        return database_unavailable(request)
+
+
+DATABASE_DOWN = (OperationalError, InterfaceError)
+
+
+def database_unavailable(request: HttpRequest) -> HttpResponse:
+    """Return the friendly 503 page; it needs no database."""
+    response = render(request, "503.html", status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    add_never_cache_headers(response)
+    return response

@@ -15,6 +15,9 @@ from the same generations, without a query in the usual case.
 """
 
 import hashlib
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import wraps
@@ -33,6 +36,39 @@ PAGE_TIMEOUT = FRAGMENT_TIMEOUT
 # Cookies that make a page someone's own: a session (signed in, or messages in it) and
 # messages waiting to be shown (django.contrib.messages' cookie storage).
 PERSONAL_COOKIES = ("messages",)
+RECENT_PAGES = 64  # pages each process also keeps in its own memory
+
+
+class RecentPages:
+    """The pages this process served last, by cache key, for at most PAGE_TIMEOUT.
+
+    A key names one page under one set of generation tokens, and a page under given tokens
+    never changes: a copy here cannot be stale, it only saves fetching and unpickling the
+    page from Redis on every request. Only the tokens are read from the shared cache.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.pages: OrderedDict[str, tuple[float, tuple]] = OrderedDict()
+        self.lock = threading.Lock()  # gunicorn's threads share it
+
+    def get(self, key: str) -> tuple | None:
+        with self.lock:
+            entry = self.pages.get(key)
+            if entry is None or entry[0] < time.monotonic():
+                return None
+            self.pages.move_to_end(key)
+            return entry[1]
+
+    def put(self, key: str, page: tuple) -> None:
+        with self.lock:
+            self.pages[key] = (time.monotonic() + PAGE_TIMEOUT, page)
+            self.pages.move_to_end(key)
+            while len(self.pages) > self.size:
+                self.pages.popitem(last=False)
+
+
+recent_pages = RecentPages(RECENT_PAGES)
 
 
 def digest(*parts: object) -> str:
@@ -61,10 +97,28 @@ def is_shareable(request: HttpRequest, response: HttpResponseBase) -> bool:
     )
 
 
+def current_tokens(generations: tuple[Generation, ...]) -> list[str]:
+    """Return each generation's current(), in one round trip to the cache while all live.
+
+    Reads the (token, expires) pairs Generation.current() keeps; any missing or expired
+    one goes through current() itself, which starts a new generation.
+    """
+    found = cache.get_many([generation.key for generation in generations])
+    now = timezone.now()
+    tokens = []
+    for generation in generations:
+        cached = found.get(generation.key)
+        if cached is not None and (cached[1] is None or now < cached[1]):
+            tokens.append(cached[0])
+        else:
+            tokens.append(generation.current())
+    return tokens
+
+
 def page_key(request: HttpRequest, generations: tuple[Generation, ...], vary_on) -> str:
     # Tokens first, before any row is read (Generation.fragment_key says why). The date,
     # for the footer's year and anything else that turns with the calendar.
-    tokens = ":".join(generation.current() for generation in generations)
+    tokens = ":".join(current_tokens(generations))
     headers = [request.headers.get(name, "") for name in vary_on]
     parts = (request.build_absolute_uri(), getattr(request, "LANGUAGE_CODE", ""), *headers)
     return f"page:{tokens}:{timezone.localdate().isoformat()}:{digest(*parts)}"
@@ -72,7 +126,18 @@ def page_key(request: HttpRequest, generations: tuple[Generation, ...], vary_on)
 
 def store(key: str, response: HttpResponseBase) -> None:
     headers = [(name, value) for name, value in response.items()]
-    cache.set(key, (response.status_code, headers, response.content), PAGE_TIMEOUT)
+    page = (response.status_code, headers, response.content)
+    cache.set(key, page, PAGE_TIMEOUT)
+    recent_pages.put(key, page)
+
+
+def cached_page(key: str) -> tuple | None:
+    page = recent_pages.get(key)
+    if page is None:
+        page = cache.get(key)
+        if page is not None:
+            recent_pages.put(key, page)
+    return page
 
 
 def replay(cached: tuple) -> HttpResponse:
@@ -95,7 +160,7 @@ def cache_anonymous_page(*generations: Generation, vary_on: tuple[str, ...] = ()
             if not is_anonymous_read(request):
                 return view(request, *args, **kwargs)
             key = page_key(request, generations, vary_on)
-            cached = cache.get(key)
+            cached = cached_page(key)
             if cached is not None:
                 return replay(cached)
             response = view(request, *args, **kwargs)
@@ -155,4 +220,16 @@ def conditional_on(*generations: Generation, daily: bool = False):
             latest = max(latest, midnight)
         return latest
 
-    return condition(etag_func=etag, last_modified_func=last_modified)
+    def decorator(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+        @wraps(view)
+        def with_our_date(request: HttpRequest, *args, **kwargs) -> HttpResponseBase:
+            response = view(request, *args, **kwargs)
+            # A feed dates itself by its newest item, which an unpublished or deleted one
+            # does not move: the date that answers If-Modified-Since must be the one sent.
+            if response.has_header("Last-Modified"):
+                del response["Last-Modified"]
+            return response
+
+        return condition(etag_func=etag, last_modified_func=last_modified)(with_our_date)
+
+    return decorator

@@ -1,4 +1,5 @@
 import logging
+import sys
 
 from django.conf import settings
 from django.db import DatabaseError, connection
@@ -14,6 +15,7 @@ from news.models import Article
 from resources.cache import library
 from resources.models import Resource
 
+from .middleware import DATABASE_DOWN, database_unavailable
 from .page_cache import cache_anonymous_page
 from .params import InvalidParameter
 
@@ -93,4 +95,7 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
 
 def server_error(request: HttpRequest) -> HttpResponse:
     # No database queries and no request context: the error may be the database itself.
+    # A database that is down, met outside a view (in a middleware), is the friendly 503.
+    if isinstance(sys.exc_info()[1], DATABASE_DOWN):
+        return database_unavailable(request)
     return render(request, "500.html", status=500)

@@ -22,8 +22,8 @@ LIST_QUERIES = 2
 # The issue, its articles with section and source, its resources with category, their
 # countries.
 ISSUE_QUERIES = 4
-# The issues.
-FEED_QUERIES = 1
+# The archive's count and latest times (the ETag and Last-Modified), the issues.
+FEED_QUERIES = 2
 XSS = '<script>alert("owned")</script>'
 
 

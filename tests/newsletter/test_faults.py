@@ -64,9 +64,7 @@ def test_a_sign_up_while_the_mail_server_is_down_is_saved_and_confirmed_once_it_
     assert "Confirm your subscription" in sink_server.sink.messages[0]["Subject"]
 
 
-def test_a_mail_server_answering_try_later_gets_the_confirmation_retried(
-    sink_server, db_worker
-):
+def test_a_mail_server_answering_try_later_gets_the_confirmation_retried(sink_server, db_worker):
     worker, log = db_worker
     sink_server.sink.answers["reader@example.org"] = "451 4.3.0 Try again later"
 

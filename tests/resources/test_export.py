@@ -18,9 +18,10 @@ from tests.factories import (
 from tests.resources.test_params import PARAMETERS, VALUES
 
 URL = "/resources/export.csv"
-# One: the resources with their category, and the names of their countries, regions and
-# authors joined by the database (subqueries), read from a server-side cursor in chunks.
-EXPORT_QUERIES = 1
+# With an empty cache: the next scheduled publication (for the ETag); then the resources
+# with their category, and the names of their countries, regions and authors joined by the
+# database (subqueries), read from a server-side cursor in chunks.
+EXPORT_QUERIES = 2
 
 
 def content(response) -> bytes:

@@ -19,8 +19,9 @@ from tests.factories import (
 from tests.resources.test_params import PARAMETERS, VALUES
 
 URL = "/resources/feed/"
-# The resources with their category, then their countries, regions and authors.
-FEED_QUERIES = 4
+# With an empty cache: the next scheduled publication (for the ETag); the resources with
+# their category, then their countries, regions and authors.
+FEED_QUERIES = 5
 TITLE = "Resources matching these filters"  # of the library's <link rel="alternate">
 
 

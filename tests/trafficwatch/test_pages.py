@@ -9,6 +9,7 @@ import pytest
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.exceptions import PermissionDenied
+from django.db import OperationalError
 from django.test import RequestFactory
 
 from tests.factories import ArticleFactory, DraftArticleFactory, ScheduledArticleFactory
@@ -143,6 +144,24 @@ def test_the_500_page_uses_the_site_layout_without_querying_the_database(
 
     assert response.status_code == 500
     assert 'class="skip-link" href="#main"' in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_database_outage_met_outside_a_view_answers_the_friendly_503(
+    django_assert_num_queries,
+):
+    """The 503 middleware sees only views' errors; one raised in a middleware reaches
+    handler500, which must still say "try again soon", not "something broke"."""
+    request = RequestFactory().get("/")
+
+    try:
+        raise OperationalError("connection refused")
+    except OperationalError:
+        with django_assert_num_queries(0):
+            response = server_error(request)
+
+    assert response.status_code == 503
+    assert response["Retry-After"]
 
 
 @pytest.mark.django_db

@@ -12,22 +12,27 @@ from tests.factories import (
     SourceFactory,
 )
 
-# News Flash, Resource Center picks, newest resources, their countries.
-HOME_QUERIES = 4
+# With an empty cache: the next scheduled article and resource (they end the cache
+# generations the page is cached under, trafficwatch/page_cache.py), News Flash, Resource
+# Center picks, newest resources, their countries.
+HOME_QUERIES = 6
 # With an empty cache: the next scheduled publication (it ends the cache generation,
 # news/cache.py), the count for the paginator, the page of articles with section and
 # source joined. Once cached, the count makes no query.
 NEWS_LIST_QUERIES = 3
-# The article with section, source and its neighbours (subqueries), its tags, the
-# related articles.
-ARTICLE_QUERIES = 3
+# With an empty cache: the next scheduled publication, the article with section, source
+# and its neighbours (subqueries), its tags, the related articles.
+ARTICLE_QUERIES = 4
 # With an empty cache (each test starts with one): the next scheduled publication (it ends
 # the cache generation, resources/cache.py), the count, the page of resources with category,
 # then countries, regions, authors; one grouped count per facet (region, country, category,
 # author, year). Once cached, the count and the facets make no query: 4.
 RESOURCE_LIST_QUERIES = 11
-# The resource with category, then countries, regions, authors; the related resources.
-RESOURCE_QUERIES = 5
+# With an empty cache: the next scheduled publication, the resource with category, then
+# countries, regions, authors; the related resources.
+RESOURCE_QUERIES = 6
+# Any of these pages a second time, for anyone anonymous: served whole from the cache.
+CACHED_PAGE_QUERIES = 0
 
 
 @pytest.fixture
@@ -84,3 +89,15 @@ def test_resource_page_queries_do_not_grow_with_its_authors(
     """Guards against a query per author or country."""
     with django_assert_num_queries(RESOURCE_QUERIES):
         assert client.get(content["resource"].get_absolute_url()).status_code == 200
+
+
+@pytest.mark.parametrize("page", ["/", "/news/", "article", "/resources/", "resource"])
+def test_a_second_anonymous_visit_to_a_public_page_makes_no_query(
+    client, content, django_assert_num_queries, page
+):
+    url = content[page].get_absolute_url() if page in content else page
+    first = client.get(url)
+    with django_assert_num_queries(CACHED_PAGE_QUERIES):
+        second = client.get(url)
+    assert second.status_code == 200
+    assert second.content == first.content

@@ -8,6 +8,7 @@ from django.urls import path
 from newsletter.tokens import make_confirmation_token, make_unsubscribe_token
 from tests.factories import ArticleFactory, ResourceFactory, SubscriberFactory
 from tests.newsletter.factories import SentIssueFactory
+from tests.processes import test_database_url
 from tests.trafficwatch.test_settings import PRODUCTION_ENV, run_python
 from trafficwatch import urls as site_urls
 
@@ -203,16 +204,11 @@ def production(django_user_model):
     django_user_model.objects.create_superuser(
         "staff", "staff@example.org", "a long staff password"
     )
-    from django.db import connection
-
-    database = connection.settings_dict
-    url = (
-        f"postgres://{database['USER']}:{database['PASSWORD']}@{database['HOST'] or '127.0.0.1'}"
-        f":{database['PORT'] or 5432}/{database['NAME']}"
-    )
     # PYTEST_VERSION: static files from the finders, as no collectstatic ran.
     result = run_python(
-        PRODUCTION_SIGN_IN, **{**PRODUCTION_ENV, "DATABASE_URL": url}, PYTEST_VERSION="1"
+        PRODUCTION_SIGN_IN,
+        **{**PRODUCTION_ENV, "DATABASE_URL": test_database_url()},
+        PYTEST_VERSION="1",
     )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
