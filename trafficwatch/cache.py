@@ -31,11 +31,18 @@ class Generation:
 
     def current(self) -> str:
         """Return the current token, starting a new one if none is cached or it expired."""
-        cached = cache.get(self.key)
-        if cached is not None:
-            token, expires = cached
-            if expires is None or timezone.now() < expires:
-                return token
+        return self.live_token(cache.get(self.key)) or self.start()
+
+    @staticmethod
+    def live_token(cached: tuple[str, datetime | None] | None) -> str | None:
+        """Return the token of a cached (token, expires) pair unless it expired."""
+        if cached is None:
+            return None
+        token, expires = cached
+        return token if expires is None or timezone.now() < expires else None
+
+    def start(self) -> str:
+        """Start a new generation and return its token."""
         token = secrets.token_hex(8)
         cache.set(self.key, (token, self.next_change()), timeout=None)
         return token
@@ -59,3 +66,12 @@ class Generation:
         encoded = json.dumps(parameters, sort_keys=True, separators=(",", ":"), default=str)
         digest = hashlib.blake2b(encoded.encode(), digest_size=16).hexdigest()
         return f"{self.name}:{current}:{name}:{digest}"
+
+
+def current_tokens(generations: tuple[Generation, ...]) -> list[str]:
+    """Return each generation's current(), in one round trip to the cache while all live."""
+    found = cache.get_many([generation.key for generation in generations])
+    return [
+        generation.live_token(found.get(generation.key)) or generation.start()
+        for generation in generations
+    ]

@@ -29,7 +29,7 @@ from django.template.response import SimpleTemplateResponse
 from django.utils import timezone
 from django.views.decorators.http import condition
 
-from .cache import FRAGMENT_TIMEOUT, Generation
+from .cache import FRAGMENT_TIMEOUT, Generation, current_tokens
 from .preview import TOKEN_PARAMETER
 
 PAGE_TIMEOUT = FRAGMENT_TIMEOUT
@@ -95,24 +95,6 @@ def is_shareable(request: HttpRequest, response: HttpResponseBase) -> bool:
         and not (session is not None and session.accessed)
         and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
     )
-
-
-def current_tokens(generations: tuple[Generation, ...]) -> list[str]:
-    """Return each generation's current(), in one round trip to the cache while all live.
-
-    Reads the (token, expires) pairs Generation.current() keeps; any missing or expired
-    one goes through current() itself, which starts a new generation.
-    """
-    found = cache.get_many([generation.key for generation in generations])
-    now = timezone.now()
-    tokens = []
-    for generation in generations:
-        cached = found.get(generation.key)
-        if cached is not None and (cached[1] is None or now < cached[1]):
-            tokens.append(cached[0])
-        else:
-            tokens.append(generation.current())
-    return tokens
 
 
 def page_key(request: HttpRequest, generations: tuple[Generation, ...], vary_on) -> str:
