@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 from django.core.cache import cache
+from django.test import override_settings
 
 # Playwright's sync API keeps an event loop running in the test thread; the ORM calls a
 # browser test makes from that thread are still synchronous.
@@ -74,6 +75,28 @@ def smtp_sink(settings):
         yield sink
     finally:
         controller.stop()
+
+
+@pytest.fixture
+def redis_cache(request):
+    """Make the machine's Redis the cache, in a database of the test's own, emptied before
+    and after: @pytest.mark.redis_db(N). Fails under CI when Redis does not answer."""
+    import redis
+
+    location = f"redis://127.0.0.1:6379/{request.node.get_closest_marker('redis_db').args[0]}"
+    try:
+        redis.Redis.from_url(location).ping()
+    except redis.exceptions.ConnectionError:
+        if os.environ.get("CI"):
+            pytest.fail("No Redis server on 127.0.0.1:6379: CI's machine runs one.")
+        pytest.skip("no Redis server on 127.0.0.1:6379")
+    backend = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": location}
+    with override_settings(CACHES={"default": backend}):
+        cache.clear()
+        try:
+            yield cache
+        finally:
+            cache.clear()
 
 
 @pytest.fixture(scope="session")

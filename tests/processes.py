@@ -5,6 +5,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
@@ -91,3 +92,17 @@ def wait_for(
             pytest.fail(f"No {what} within {timeout} s. db_worker said:\n{log.read_text()}")
         time.sleep(0.1)
     return value
+
+
+def in_another_process(function: Callable[[], object]):
+    """Run function in a thread of its own: its own cache client and database connection,
+    as in another web server process."""
+
+    def run():
+        try:
+            return function()
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=1) as executor:
+        return executor.submit(run).result()

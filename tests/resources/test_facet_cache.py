@@ -1,13 +1,11 @@
 """The library's cached facet counts and result count: a change shows on the next request."""
 
 import time
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
 from django.core.cache import cache, caches
-from django.db import connection
-from django.test import Client, override_settings
+from django.test import Client
 from django.utils import timezone
 
 from resources.cache import GENERATION_KEY
@@ -20,8 +18,7 @@ from tests.factories import (
     RegionFactory,
     ResourceFactory,
 )
-
-REDIS_URL = "redis://127.0.0.1:6379/13"  # a database of its own, emptied by the test
+from tests.processes import in_another_process
 
 
 def counts(response, parameter: str) -> dict[str, int]:
@@ -166,46 +163,22 @@ def test_cached_counts_equal_counts_made_afresh(client, library, albania):
     assert found(cached) == found(afresh) == 1
 
 
-def in_another_process(function):
-    """Run function in a thread of its own: its own cache client and database connection,
-    as in another web server process."""
-
-    def run():
-        try:
-            return function()
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=1) as executor:
-        return executor.submit(run).result()
-
-
 @pytest.mark.django_db(transaction=True)
-def test_with_redis_a_change_made_in_one_process_shows_in_another():
-    redis = pytest.importorskip("redis", reason="the redis client is not installed")
-    try:
-        redis.Redis.from_url(REDIS_URL).ping()
-    except redis.exceptions.ConnectionError:
-        pytest.skip("no Redis server on 127.0.0.1:6379")
-    backend = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
-    with override_settings(CACHES={"default": backend}):
-        cache.clear()
-        try:
-            albania = CountryFactory(name="Albania", slug="albania")
-            ResourceFactory(countries=[albania])
+@pytest.mark.redis_db(13)
+def test_with_redis_a_change_made_in_one_process_shows_in_another(redis_cache):
+    albania = CountryFactory(name="Albania", slug="albania")
+    ResourceFactory(countries=[albania])
 
-            def country_counts():
-                return counts(Client().get("/resources/"), "country")
+    def country_counts():
+        return counts(Client().get("/resources/"), "country")
 
-            assert in_another_process(country_counts) == {"Albania": 1}
-            # The other process's client put the counts in Redis for everyone.
-            assert in_another_process(lambda: caches["default"].get(GENERATION_KEY))
+    assert in_another_process(country_counts) == {"Albania": 1}
+    # The other process's client put the counts in Redis for everyone.
+    assert in_another_process(lambda: caches["default"].get(GENERATION_KEY))
 
-            ResourceFactory(countries=[albania])  # this process invalidates
+    ResourceFactory(countries=[albania])  # this process invalidates
 
-            assert in_another_process(country_counts) == {"Albania": 2}
-        finally:
-            cache.clear()
+    assert in_another_process(country_counts) == {"Albania": 2}
 
 
 def test_the_filter_panel_shows_the_new_count_on_the_next_request(client, library, albania):

@@ -1,14 +1,12 @@
 """Anonymous pages come from the cache, and every change shows on the very next request."""
 
 import time
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
 import time_machine
-from django.core.cache import cache
 from django.db import connection
-from django.test import Client, override_settings
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -20,12 +18,12 @@ from tests.factories import (
     ScheduledArticleFactory,
     SourceFactory,
 )
+from tests.processes import in_another_process
 from tests.trafficwatch.admin_forms import form_data
 from trafficwatch import preview
 
 pytestmark = pytest.mark.django_db
 
-REDIS_URL = "redis://127.0.0.1:6379/7"  # a database of its own, emptied by the test
 NEWS_PAGES = ["/", "/news/"]
 
 
@@ -201,49 +199,25 @@ def test_a_cached_page_still_carries_the_security_headers(client):
     assert "Set-Cookie" not in again.headers
 
 
-def in_another_process(function):
-    """Run function in a thread of its own: its own cache client and database connection,
-    as in another web server process."""
-
-    def run():
-        try:
-            return function()
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=1) as executor:
-        return executor.submit(run).result()
-
-
 @pytest.mark.django_db(transaction=True)
-def test_with_redis_a_page_cached_by_one_process_is_fresh_in_another_after_a_change():
-    redis = pytest.importorskip("redis", reason="the redis client is not installed")
-    try:
-        redis.Redis.from_url(REDIS_URL).ping()
-    except redis.exceptions.ConnectionError:
-        pytest.skip("no Redis server on 127.0.0.1:6379")
-    backend = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
-    with override_settings(CACHES={"default": backend}):
-        cache.clear()
-        try:
-            article = ArticleFactory(title="Before the change")
+@pytest.mark.redis_db(7)
+def test_with_redis_a_page_cached_by_one_process_is_fresh_in_another_after_a_change(redis_cache):
+    article = ArticleFactory(title="Before the change")
 
-            def visit():
-                with CaptureQueriesContext(connection) as queries:
-                    text = Client().get("/news/").text
-                return text, len(queries)
+    def visit():
+        with CaptureQueriesContext(connection) as queries:
+            text = Client().get("/news/").text
+        return text, len(queries)
 
-            first, _ = in_another_process(visit)
-            # A second process finds the page the first one cached in Redis.
-            again, queries = in_another_process(visit)
-            assert queries == 0
-            assert again == first and "Before the change" in again
+    first, _ = in_another_process(visit)
+    # A second process finds the page the first one cached in Redis.
+    again, queries = in_another_process(visit)
+    assert queries == 0
+    assert again == first and "Before the change" in again
 
-            article.title = "After the change"
-            article.save()  # this process invalidates
+    article.title = "After the change"
+    article.save()  # this process invalidates
 
-            text, _ = in_another_process(visit)
-            assert "After the change" in text
-            assert "Before the change" not in text
-        finally:
-            cache.clear()
+    text, _ = in_another_process(visit)
+    assert "After the change" in text
+    assert "Before the change" not in text
