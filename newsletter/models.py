@@ -1,6 +1,7 @@
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Count, Max, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import JSONObject, Lower
@@ -36,6 +37,23 @@ class Subscriber(models.Model):
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
     unsubscribed_at = models.DateTimeField(_("unsubscribed"), null=True, blank=True)
+
+    # Preferences (the signed preferences page): which mailings, and how often digests come.
+    # Each applies from the next send; status still rules (only confirmed people get mail).
+    class Frequency(models.TextChoices):
+        WEEKLY = "weekly", _("Weekly")
+        MONTHLY = "monthly", _("Monthly")
+
+    wants_newsletter = models.BooleanField(_("receives the newsletter"), default=True)
+    wants_resource_digest = models.BooleanField(
+        _("receives the digest of new resources"),
+        default=False,
+        help_text=_("Resources matching their alerts, or every new resource without alerts."),
+    )
+    wants_news_digest = models.BooleanField(_("receives the digest of news"), default=False)
+    digest_frequency = models.CharField(
+        _("digest frequency"), max_length=10, choices=Frequency.choices, default=Frequency.WEEKLY
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -249,3 +267,101 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.issue} → {self.subscriber}"
+
+
+class SavedSearchQuerySet(models.QuerySet):
+    def for_library_query(self, query) -> "SavedSearch":
+        """Return the saved search for a validated resources.filters.LibraryQuery.
+
+        Stored once per distinct filter however many alerts follow it: the digest matches
+        each distinct filter once, and the admin counts what the audience asks for.
+        """
+        fields = SavedSearch.fields_for(query)
+        search, _created = self.get_or_create(query=fields.pop("query"), defaults=fields)
+        return search
+
+
+class SavedSearch(models.Model):
+    """A library filter (facets, years, search words) that alerts follow.
+
+    `query` is the canonical query string of /resources/ (sorted, without sort or page),
+    so the same filter chosen in any order is one row. The term ids are copied into arrays
+    so that the digest can match thousands of filters against new resources in one SQL
+    statement; `description` says the filter in words ("Guides · Worldwide · 2020 or later").
+    """
+
+    query = models.CharField(_("library query"), max_length=2000, unique=True)
+    description = models.CharField(_("description"), max_length=1000)
+    q = models.CharField(_("search words"), max_length=200, blank=True)
+    country_ids = ArrayField(models.IntegerField(), default=list, blank=True)
+    region_ids = ArrayField(models.IntegerField(), default=list, blank=True)
+    category_ids = ArrayField(models.IntegerField(), default=list, blank=True)
+    author_ids = ArrayField(models.IntegerField(), default=list, blank=True)
+    years = ArrayField(models.IntegerField(), default=list, blank=True)
+    year_from = models.IntegerField(null=True, blank=True)
+    year_to = models.IntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = SavedSearchQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("saved library search")
+        verbose_name_plural = _("saved library searches")
+
+    def __str__(self) -> str:
+        return self.description
+
+    def get_absolute_url(self) -> str:
+        """The library page showing this filter."""
+        url = reverse("resources:resource-list")
+        return f"{url}?{self.query}" if self.query else url
+
+    @staticmethod
+    def fields_for(query) -> dict:
+        """Return the model fields describing a LibraryQuery (query string, words, ids)."""
+        from resources.filters import canonical_query_string, describe
+
+        return {
+            "query": canonical_query_string(query),
+            "description": describe(query),
+            "q": query.q,
+            "country_ids": sorted(term.pk for term in query.terms.get("country", [])),
+            "region_ids": sorted(term.pk for term in query.terms.get("region", [])),
+            "category_ids": sorted(term.pk for term in query.terms.get("category", [])),
+            "author_ids": sorted(term.pk for term in query.terms.get("author", [])),
+            "years": sorted(query.years),
+            "year_from": query.year_from,
+            "year_to": query.year_to,
+        }
+
+
+class Alert(models.Model):
+    """A subscriber following a saved search: "email me new matches".
+
+    Active once confirmed (by the double opt-in link sent when it was asked for): an
+    address typed on the library page by a stranger gets nothing until its owner agrees.
+    """
+
+    subscriber = models.ForeignKey(
+        Subscriber, on_delete=models.CASCADE, related_name="alerts", verbose_name=_("subscriber")
+    )
+    search = models.ForeignKey(
+        SavedSearch, on_delete=models.CASCADE, related_name="alerts", verbose_name=_("search")
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("alert")
+        verbose_name_plural = _("alerts")
+        constraints = [
+            models.UniqueConstraint(fields=["subscriber", "search"], name="alert_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subscriber} · {self.search}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.confirmed_at is not None

@@ -1,6 +1,7 @@
-"""Signed links in emails: confirmation (valid for 7 days) and unsubscribe (never expires).
+"""Signed links in emails: confirmation (valid for 7 days), unsubscribe and preferences
+(never expire).
 
-Both carry the subscriber's id and address: a changed address invalidates old links."""
+Each carries the subscriber's id and address: a changed address invalidates old links."""
 
 from dataclasses import dataclass
 
@@ -85,3 +86,27 @@ def unsubscribe_url(subscriber: Subscriber) -> str:
     """Return the absolute unsubscribe link (also the List-Unsubscribe URL) for emails."""
     token = make_unsubscribe_token(subscriber)
     return settings.SITE_URL + reverse("newsletter:unsubscribe", kwargs={"token": token})
+
+
+PREFERENCES_SALT = "newsletter.preferences"
+
+
+def make_preferences_token(subscriber: Subscriber) -> str:
+    """Return the token of the subscriber's preferences link; like unsubscribing, it never
+    expires (the link sits in every email they kept)."""
+    return signing.dumps({"id": subscriber.pk, "email": subscriber.email}, salt=PREFERENCES_SALT)
+
+
+def check_preferences_token(token: str) -> Subscriber:
+    """Return the subscriber the preferences token names; raise InvalidToken."""
+    try:
+        payload = signing.loads(token, salt=PREFERENCES_SALT, max_age=None)
+    except (signing.BadSignature, ValueError) as error:
+        raise InvalidToken from error
+    return _subscriber_named_by(payload)
+
+
+def preferences_url(subscriber: Subscriber) -> str:
+    """Return the absolute link to the subscriber's preferences page, for emails."""
+    token = make_preferences_token(subscriber)
+    return settings.SITE_URL + reverse("newsletter:preferences", kwargs={"token": token})

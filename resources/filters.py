@@ -8,6 +8,7 @@ the page, the CSV export and the feed share.
 
 import re
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 from django.core.cache import cache
 from django.core.validators import slug_re
@@ -227,6 +228,46 @@ class LibraryQuery:
     @property
     def is_filtered(self) -> bool:
         return bool(any(self.terms.values()) or self.years or self.year_from or self.year_to)
+
+
+def canonical_query_string(query: LibraryQuery) -> str:
+    """Return the library query string of query's filter: sorted, no sort or page.
+
+    The same filter chosen in any order gives the same string (a saved search's identity).
+    """
+    pairs = [("q", query.q)] if query.q else []
+    for facet in FACETS:
+        pairs += [
+            (facet.parameter, slug)
+            for slug in sorted(t.slug for t in query.terms.get(facet.parameter, []))
+        ]
+    pairs += [("year", str(year)) for year in sorted(query.years)]
+    if query.year_from is not None:
+        pairs.append(("year_from", str(query.year_from)))
+    if query.year_to is not None:
+        pairs.append(("year_to", str(query.year_to)))
+    return urlencode(pairs)
+
+
+def describe(query: LibraryQuery) -> str:
+    """Say query's filter in words: "“forced labour” · Guides · Worldwide · 2020 or later".
+
+    Several values of one facet are joined by "or", the facets by " · " (each must hold).
+    """
+    parts = [_("“%(q)s”") % {"q": query.q}] if query.q else []
+    for parameter in ("category", "country", "region", "author"):
+        names = [term.name for term in query.terms.get(parameter, [])]
+        if names:
+            parts.append(_(" or ").join(names))
+    if query.years:
+        parts.append(_(" or ").join(str(year) for year in sorted(query.years)))
+    if query.year_from is not None and query.year_to is not None:
+        parts.append(f"{query.year_from}–{query.year_to}")
+    elif query.year_from is not None:
+        parts.append(_("%(year)s or later") % {"year": query.year_from})
+    elif query.year_to is not None:
+        parts.append(_("%(year)s or earlier") % {"year": query.year_to})
+    return " · ".join(parts) or _("Every new resource")
 
 
 @dataclass
