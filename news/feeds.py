@@ -120,7 +120,7 @@ class TagFeed(LatestArticlesFeed):
         return absolute(reverse("news:tag-feed", kwargs={"slug": tag.slug}))
 
     def articles(self, tag: Tag):
-        return Article.objects.published().filter(tags=tag)
+        return Article.objects.published().tagged(tag)
 
 
 class SectionFeed(LatestArticlesFeed):

@@ -2,6 +2,7 @@ import mimetypes
 from datetime import datetime
 
 from django.contrib.contenttypes.fields import GenericRelation
+from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.contrib.postgres.search import (
     SearchHeadline,
@@ -14,13 +15,13 @@ from django.contrib.postgres.search import (
 from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator
 from django.db import models
-from django.db.models import Case, Count, F, OuterRef, Prefetch, Q, Subquery, Value, When
+from django.db.models import Case, Count, Exists, F, OuterRef, Prefetch, Q, Subquery, Value, When
 from django.db.models.functions import Concat, JSONObject, Replace
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
-from taggit.models import TaggedItem
+from taggit.models import Tag, TaggedItem
 
 from resources.models import HIGHLIGHT_START, HIGHLIGHT_STOP, SEARCH_CONFIG, weighted
 from trafficwatch import images
@@ -72,6 +73,14 @@ class Source(models.Model):
         return self.name
 
 
+def taggings(*, tag_ids: list[int]):
+    """Return the taggings of articles with any of these tags."""
+    # The content type's id, not a subquery: with a value the planner reads the tag's
+    # articles from the tag index alone. get_for_model() caches it for the process.
+    article_type = ContentType.objects.get_for_model(Article)
+    return TaggedItem.objects.filter(content_type=article_type, tag_id__in=tag_ids)
+
+
 class ArticleQuerySet(models.QuerySet):
     def update(self, **kwargs) -> int:
         """Update the rows (see QuerySet.update), and the news lists' cache if any changed.
@@ -91,6 +100,30 @@ class ArticleQuerySet(models.QuerySet):
         # clock (time-machine), where it cannot move PostgreSQL's.
         return self.filter(status=Article.Status.PUBLISHED, published_at__lte=at or timezone.now())
 
+    def count_published(self, *, section: Section | None = None, tag: Tag | None = None) -> int:
+        """Return how many articles published() keeps, in section and tagged with tag if given."""
+        if tag is None or section is not None:
+            articles = self.published()
+            if section is not None:
+                articles = articles.filter(section=section)
+            if tag is not None:
+                articles = articles.tagged(tag)
+            return articles.count()
+        # Counted over the join, a tag on 9,000 of 50,000 articles is matched against the
+        # whole publication index (about 10 times slower). Every tagging of an article
+        # names an article that exists (tagged_items deletes them with it), so the
+        # published ones are the tag's taggings less those of drafts and scheduled
+        # articles: three index-only scans, two of them short.
+        drafts = Article.objects.exclude(status=Article.Status.PUBLISHED).values("pk")
+        scheduled = Article.objects.filter(
+            status=Article.Status.PUBLISHED, published_at__gt=timezone.now()
+        ).values("pk")
+        counts = taggings(tag_ids=[tag.pk]).aggregate(
+            tagged=Count("*"),
+            hidden=Count("object_id", filter=Q(object_id__in=drafts) | Q(object_id__in=scheduled)),
+        )
+        return counts["tagged"] - counts["hidden"]
+
     def in_section(self, slug: str):
         """Keep articles of the section with this slug."""
         return self.filter(section__slug=slug)
@@ -101,20 +134,49 @@ class ArticleQuerySet(models.QuerySet):
         # (about 0.7 ms each), which was most of the time of a feed of 20 items.
         return self.prefetch_related(Prefetch("tags", to_attr="tag_list"))
 
+    def tagged(self, tag: Tag):
+        """Keep articles tagged with tag."""
+        # EXISTS, not filter(tags=tag): taggit joins on object_id::bigint, a cast that keeps
+        # PostgreSQL from probing the tagging index, so it joined every tagging of a popular
+        # tag to the whole table (0.2 s at 50,000 articles). EXISTS lets it pick the
+        # cheaper side: walk the publication index and probe, or read the tag's taggings.
+        return self.filter(Exists(taggings(tag_ids=[tag.pk]).filter(object_id=OuterRef("pk"))))
+
     def related_to(self, article: "Article", limit: int = 4):
-        """Keep up to limit published articles sharing tags with article, most shared first."""
+        """Keep up to limit published articles sharing tags with article, most shared first.
+
+        Ties go to the newest. shared_tags says how many tags each shares with article.
+        """
         # The article's tags come from with_tags() when it was used: no query for them.
         tags = getattr(article, "tag_list", None)
         tag_ids = [tag.pk for tag in (article.tags.all() if tags is None else tags)]
         if not tag_ids:
             return self.none()
-        # filter() before annotate(): the count runs over the join the filter made, so it
-        # counts the shared tags only.
+        # Counting shared tags over every article that has one of them costs as many rows
+        # as the popular tag has articles (9,000 of 50,000: 0.2 s). The winners are among
+        # two small sets, both read from the tagging index: the articles sharing two tags
+        # or more, and the newest ones sharing any. If fewer than limit share two, the rest
+        # are the newest sharing one, which the second set holds: it has limit articles.
+        shared = taggings(tag_ids=tag_ids).exclude(object_id=article.pk)
+        sharing_several = (
+            shared.values("object_id").annotate(shared=Count("*")).filter(shared__gt=1)
+        )
+        newest_sharing = (
+            self.published()
+            .filter(Exists(shared.filter(object_id=OuterRef("pk"))))
+            .order_by("-published_at", "-pk")
+            .values("pk")[:limit]
+        )
+        shared_count = (
+            shared.filter(object_id=OuterRef("pk"))
+            .values("object_id")
+            .annotate(shared=Count("*"))
+            .values("shared")
+        )
         return (
             self.published()
-            .filter(tags__in=tag_ids)
-            .exclude(pk=article.pk)
-            .annotate(shared_tags=Count("tags"))
+            .filter(pk__in=sharing_several.values("object_id").union(newest_sharing, all=True))
+            .annotate(shared_tags=Subquery(shared_count))
             .order_by("-shared_tags", "-published_at", "-pk")[:limit]
         )
 
@@ -297,7 +359,23 @@ class Article(models.Model):
         # drafts without putting them in front of the public.
         permissions = [("publish_article", _("Can publish articles"))]
         indexes = [
-            models.Index(fields=["status", "-published_at"]),
+            # The public lists walk these newest first and count over them (news/views.py):
+            # partial and narrow, so that a count reads ids alone and a page reads
+            # 20 entries, not 50,000 status strings.
+            models.Index(
+                fields=["-published_at", "-id"],
+                condition=Q(status="published"),
+                name="article_published",
+            ),
+            models.Index(
+                fields=["section", "-published_at", "-id"],
+                condition=Q(status="published"),
+                name="article_section_published",
+            ),
+            # The drafts, for count_published(): a few % of the articles.
+            models.Index(
+                fields=["id"], condition=~Q(status="published"), name="article_unpublished"
+            ),
             GinIndex(fields=["search_vector"], name="article_search_vector"),
             # For the near-miss suggestion of the site search (word_similarity, pg_trgm).
             GinIndex(OpClass("title", name="gin_trgm_ops"), name="article_title_trgm"),

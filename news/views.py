@@ -4,7 +4,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 from django.views.generic import DetailView
 from taggit.models import Tag
 
@@ -25,7 +25,7 @@ class PublishedArticleMixin:
         return Article.objects.published().select_related("section", "source")
 
 
-@require_GET
+@require_safe
 @cache_anonymous_page(news)
 def article_list(request: HttpRequest) -> HttpResponse:
     articles = Article.objects.published().select_related("section", "source")
@@ -36,10 +36,10 @@ def article_list(request: HttpRequest) -> HttpResponse:
         articles = articles.filter(section=section)
     tag = object_by_slug(request, "tag", Tag.objects.all(), _("There is no tag with that name."))
     if tag:
-        articles = articles.filter(tags=tag)
+        articles = articles.tagged(tag)
     context = {
         "page_obj": paginate(
-            request, articles, ARTICLES_PER_PAGE, count=cached_count(articles, section, tag)
+            request, articles, ARTICLES_PER_PAGE, count=cached_count(section, tag)
         ),
         "section": section,
         "tag": tag,
@@ -47,7 +47,7 @@ def article_list(request: HttpRequest) -> HttpResponse:
     return render(request, "news/article_list.html", context)
 
 
-def cached_count(articles, section: Section | None, tag: Tag | None) -> int:
+def cached_count(section: Section | None, tag: Tag | None) -> int:
     """Return how many articles the list of this section and tag shows, counted once per
     change to the news.
 
@@ -60,7 +60,7 @@ def cached_count(articles, section: Section | None, tag: Tag | None) -> int:
     key = news.fragment_key("count", filters, generation)
     count = cache.get(key)
     if count is None:
-        count = articles.count()
+        count = Article.objects.count_published(section=section, tag=tag)
         cache.set(key, count, FRAGMENT_TIMEOUT)
     return count
 

@@ -7,6 +7,7 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.utils import timezone
+from taggit.models import Tag, TaggedItem
 
 from news.models import Article
 from tests.factories import (
@@ -14,6 +15,7 @@ from tests.factories import (
     ArticleWithImageFactory,
     DraftArticleFactory,
     ScheduledArticleFactory,
+    SectionFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -190,3 +192,70 @@ def test_articles_published_at_the_same_moment_are_neighbours_in_id_order():
 
     assert annotated.previous_article["slug"] == first.slug
     assert annotated.next_article["slug"] == third.slug
+
+
+def test_related_articles_sharing_several_tags_come_before_newer_ones_sharing_one():
+    article = ArticleFactory(tags=["romania", "eurojust", "labour"])
+    newer_sharing_one = [ArticleFactory(tags=["romania"]) for _ in range(5)]
+    sharing_two = [ArticleFactory(tags=["romania", "labour"]) for _ in range(5)]
+
+    related = list(Article.objects.related_to(article, limit=4))
+
+    assert newer_sharing_one[0].published_at > sharing_two[0].published_at
+    assert related == sharing_two[:4]
+    assert [item.shared_tags for item in related] == [2, 2, 2, 2]
+
+
+def test_related_articles_fill_up_with_the_newest_sharing_one_tag():
+    article = ArticleFactory(tags=["romania", "eurojust"])
+    sharing_one = [ArticleFactory(tags=["eurojust"]) for _ in range(5)]
+    sharing_two = ArticleFactory(tags=["romania", "eurojust", "spain"])
+    DraftArticleFactory(tags=["romania", "eurojust"])
+
+    related = list(Article.objects.related_to(article, limit=4))
+
+    assert related == [sharing_two, *sharing_one[:3]]
+    assert [item.shared_tags for item in related] == [2, 1, 1, 1]
+
+
+def test_tagged_keeps_the_articles_with_the_tag_only():
+    romania = ArticleFactory(tags=["romania", "spain"])
+    ArticleFactory(tags=["spain"])
+    tag = Tag.objects.get(name="romania")
+
+    assert list(Article.objects.tagged(tag)) == [romania]
+
+
+def test_the_published_count_of_a_tag_leaves_out_drafts_scheduled_and_other_models():
+    ArticleFactory.create_batch(3, tags=["romania"])
+    ArticleFactory(tags=["spain"])
+    DraftArticleFactory(tags=["romania"])
+    ScheduledArticleFactory(tags=["romania"])
+    tag = Tag.objects.get(name="romania")
+    # A tagging of another kind of object: not an article, whatever its id.
+    TaggedItem.objects.create(content_object=SectionFactory(), tag=tag)
+
+    assert Article.objects.count_published(tag=tag) == 3
+    assert Article.objects.published().tagged(tag).count() == 3
+
+
+def test_the_published_count_of_a_tag_within_a_section():
+    news_flash = SectionFactory()
+    ArticleFactory.create_batch(2, tags=["romania"], section=news_flash)
+    ArticleFactory(tags=["romania"])
+    DraftArticleFactory(tags=["romania"], section=news_flash)
+    tag = Tag.objects.get(name="romania")
+
+    assert Article.objects.count_published(section=news_flash, tag=tag) == 2
+    assert Article.objects.count_published(section=news_flash) == 2
+    assert Article.objects.count_published() == 3
+
+
+@time_machine.travel(timezone.now(), tick=False)
+def test_a_scheduled_article_counts_for_its_tag_once_due():
+    ScheduledArticleFactory(tags=["romania"], published_at=timezone.now() + timedelta(hours=1))
+    tag = Tag.objects.get(name="romania")
+
+    assert Article.objects.count_published(tag=tag) == 0
+    with time_machine.travel(timezone.now() + timedelta(hours=2), tick=False):
+        assert Article.objects.count_published(tag=tag) == 1
