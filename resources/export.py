@@ -18,7 +18,7 @@ from django.http import HttpRequest, StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from trafficwatch.page_cache import conditional_on
 
@@ -146,7 +146,7 @@ def filename() -> str:
     return f"traffickingwatch-resources-{timezone.localdate().isoformat()}.csv"
 
 
-@require_GET
+@require_safe
 @conditional_on(library, daily=True)
 def resource_export(request: HttpRequest) -> StreamingHttpResponse:
     """Stream as CSV every resource the library lists for the same parameters, all pages.

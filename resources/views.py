@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.cache import patch_vary_headers
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 from django.views.generic import DetailView
 
 from trafficwatch import preview
@@ -23,8 +23,8 @@ from .filters import (
     LibraryQuery,
     chips,
     facet_panels,
+    library_counts,
     panel_cache_key,
-    result_count,
     suggestion,
 )
 from .models import Resource, ResourceAuthor
@@ -52,15 +52,16 @@ def resources_for_pages(queryset):
     )
 
 
-@require_GET
+@require_safe
 @cache_anonymous_page(library, vary_on=("X-Library-Partial",))
 def resource_list(request: HttpRequest) -> HttpResponse:
     query = LibraryQuery.from_params(request.GET)
     published = Resource.objects.published()
     # Read before any row: what changes after it is cached under a replaced generation.
     current = generation()
+    total, counts = library_counts(query, published, current)  # cached
     paginator = Paginator(query.ordered(published_resources()), RESOURCES_PER_PAGE)
-    paginator.count = result_count(query, published, current)  # cached
+    paginator.count = total
     number = page_number(request)
     try:
         page_obj = paginator.page(number)
@@ -69,7 +70,7 @@ def resource_list(request: HttpRequest) -> HttpResponse:
     context = {
         "query": query,
         "page_obj": page_obj,
-        "facets": facet_panels(query, published, current),
+        "facets": facet_panels(query, counts),
         "filters_key": panel_cache_key(query, request.path, current),
         "chips": chips(query, request.GET, request.path),
         "sorts": SORTS.items(),
@@ -158,7 +159,7 @@ def citation_download(
     return response
 
 
-@require_GET
+@require_safe
 def resource_ris(request: HttpRequest, slug: str) -> HttpResponse:
     resource = get_object_or_404(published_resources(), slug=slug)
     return citation_download(
@@ -166,7 +167,7 @@ def resource_ris(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 def resource_bibtex(request: HttpRequest, slug: str) -> HttpResponse:
     resource = get_object_or_404(published_resources(), slug=slug)
     return citation_download(resource, citations.bibtex(resource), "bib", "application/x-bibtex")

@@ -8,13 +8,14 @@ the page shown are then read whole, two queries whatever the page holds.
 
 from dataclasses import dataclass
 
-from django.db.models import F, Value
+from django.db import connection
+from django.db.models import F, FloatField, Value
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from news.models import Article
 from resources.filters import search_text, single, suggestion
@@ -76,6 +77,51 @@ class SiteResults:
 
     def __init__(self, query: SiteQuery):
         self.query = query
+        self.page: tuple[int, list] | None = None  # (offset, ranked rows) read by fetch()
+
+    def fetch(self, offset: int, limit: int) -> None:
+        """Read the counts and the ranked rows of one page in one query.
+
+        Matching a common word is the cost (38,000 resources and 20,000 articles for
+        "trafficking"): the hits are found once for the counts and the page, not twice.
+        The kind not shown is counted but not ranked.
+        """
+        sides = [
+            (NEWS, matching_articles(self.query.q)),
+            (RESOURCES, matching_resources(self.query.q)),
+        ]
+        rows = []
+        for kind, matching in sides:
+            shown = not self.query.kind or self.query.kind == kind
+            rank = F("rank") if shown else Value(None, output_field=FloatField())
+            rows.append(
+                matching.annotate(kind=Value(kind), score=rank, date=F("published_at"))
+                .order_by()
+                .values_list("kind", "id", "score", "date")
+            )
+        hits, params = rows[0].union(rows[1], all=True).query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+                WITH hits AS MATERIALIZED (
+                    SELECT * FROM ({hits}) AS hit(kind, id, rank, date)
+                )
+                SELECT counted.news, counted.resources, page.kind, page.id, page.rank, page.date
+                FROM (
+                    SELECT count(*) FILTER (WHERE kind = %s) AS news,
+                        count(*) FILTER (WHERE kind = %s) AS resources
+                    FROM hits
+                ) AS counted
+                LEFT JOIN LATERAL (
+                    SELECT * FROM hits WHERE rank IS NOT NULL
+                    ORDER BY rank DESC, date DESC, kind, id DESC LIMIT %s OFFSET %s
+                ) AS page ON true
+                """,
+                [*params, NEWS, RESOURCES, limit, offset],
+            )
+            found = cursor.fetchall()
+        self.counts = {NEWS: found[0][0], RESOURCES: found[0][1]}
+        self.page = (offset, [row[2:] for row in found if row[2] is not None])
 
     @cached_property
     def counts(self) -> dict[str, int]:
@@ -106,7 +152,11 @@ class SiteResults:
         return combined.order_by("-rank", "-date", "kind", "-id")
 
     def __getitem__(self, index: slice) -> list[Hit]:
-        rows = list(self.ranked_rows()[index])
+        offset, fetched = self.page or (None, [])
+        if index.start == offset and index.stop - index.start <= len(fetched):
+            rows = fetched[: index.stop - index.start]
+        else:
+            rows = list(self.ranked_rows()[index])
         wanted = {NEWS: [], RESOURCES: []}
         for kind, pk, _rank, _date in rows:
             wanted[kind].append(pk)
@@ -132,7 +182,7 @@ class SiteResults:
         ]
 
 
-@require_GET
+@require_safe
 def search(request: HttpRequest) -> HttpResponse:
     query = SiteQuery.from_params(request.GET)
     context = {"query": query}
@@ -140,6 +190,7 @@ def search(request: HttpRequest) -> HttpResponse:
         page_number(request)  # a bad ?page= is a 400 here too
         return render(request, "search/results.html", context)
     results = SiteResults(query)
+    results.fetch((page_number(request) - 1) * RESULTS_PER_PAGE, RESULTS_PER_PAGE)
     page_obj = paginate(request, results, RESULTS_PER_PAGE)
     context.update(
         page_obj=page_obj,

@@ -24,10 +24,10 @@ NEWS_LIST_QUERIES = 3
 # and its neighbours (subqueries), its tags, the related articles.
 ARTICLE_QUERIES = 4
 # With an empty cache (each test starts with one): the next scheduled publication (it ends
-# the cache generation, resources/cache.py), the count, the page of resources with category,
-# then countries, regions, authors; one grouped count per facet (region, country, category,
-# author, year). Once cached, the count and the facets make no query: 4.
-RESOURCE_LIST_QUERIES = 11
+# the cache generation, resources/cache.py), the count and every facet's counts in one query
+# (resources.filters.counted_together), the page of resources with category, then
+# countries, regions, authors. Once cached, the counts make no query: 4.
+RESOURCE_LIST_QUERIES = 6
 # With an empty cache: the next scheduled publication, the resource with category, then
 # countries, regions, authors; the related resources.
 RESOURCE_QUERIES = 6

@@ -252,8 +252,8 @@ def test_a_page_of_results_takes_the_same_queries_however_many_hits(
         ArticleFactory(title=f"Shelter news {n}", body="<p>About a shelter.</p>")
         ResourceFactory(title=f"Shelter report {n}", summary="On shelters.")
 
-    # Two counts, the ranked page, its articles, its resources.
-    with django_assert_num_queries(5):
+    # The counts with the ranked page (one query), its articles, its resources.
+    with django_assert_num_queries(3):
         response = client.get("/search/", {"q": "shelter"})
 
     assert len(response.context["page_obj"].object_list) == 6
@@ -266,8 +266,8 @@ def test_a_search_that_finds_nothing_adds_one_query_for_the_suggestion(
     ArticleFactory(title="Trafficking ring dismantled", body="")
     ResourceFactory(title="Trafficking report", summary="")
 
-    # Two counts and the suggestion: an empty page needs no query.
-    with django_assert_num_queries(3):
+    # The counts (with an empty page) and the suggestion.
+    with django_assert_num_queries(2):
         client.get("/search/", {"q": "trafickng exploitatoin"})
 
 
@@ -313,3 +313,21 @@ def test_no_raw_bytes_in_the_query_string_ever_get_a_500(client, content, parame
     response = client.get(f"/search/?{parameter}={quote_from_bytes(value)}")
 
     assert response.status_code in {200, 400, 404}
+
+
+@pytest.mark.parametrize("kind", ["", "news", "resources"])
+def test_the_page_read_with_the_counts_is_the_page_of_the_ranked_hits(kind):
+    """SiteResults.fetch() (counts and page in one query) against ranked_rows() alone."""
+    from trafficwatch.search import SiteQuery, SiteResults
+
+    for n in range(14):
+        ArticleFactory(title=f"Shelter news {n}", body="<p>A shelter. " + "Shelter. " * (n % 3))
+        ResourceFactory(title=f"Shelter report {n}", summary="On shelters." * (n % 4))
+    query = SiteQuery("shelter", kind)
+    ranked = [(row[0], row[1]) for row in SiteResults(query).ranked_rows()]
+    for offset in (0, 20):
+        results = SiteResults(query)
+        results.fetch(offset, 20)
+        assert results.counts == {"news": 14, "resources": 14}
+        page = results[offset : min(offset + 20, len(ranked))]
+        assert [(hit.kind, hit.item.pk) for hit in page] == ranked[offset : offset + 20]
