@@ -6,10 +6,11 @@ from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from . import export, services
-from .models import Subscriber
+from .models import Alert, SavedSearch, Subscriber
 
 # What the sign-up and its changes recorded: shown to staff, never edited by them.
 AUDIT_FIELDS = [
@@ -23,10 +24,64 @@ AUDIT_FIELDS = [
 ]
 
 
+PREFERENCE_FIELDS = [
+    "wants_newsletter",
+    "wants_resource_digest",
+    "wants_news_digest",
+    "digest_frequency",
+]
+
+
+def library_link(search: SavedSearch) -> str:
+    return format_html(
+        '<a href="{}" target="_blank" rel="noopener">{}</a>',
+        search.get_absolute_url(),
+        search.description,
+    )
+
+
+class AlertInline(admin.TabularInline):
+    """The subscriber's library alerts. Staff may remove one, never add one: an alert
+    needs the subscriber's own confirmation."""
+
+    model = Alert
+    fields = ["search_in_library", "created_at", "confirmed_at"]
+    readonly_fields = fields
+    extra = 0
+    verbose_name_plural = _("alerts (library searches emailed to them)")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Alert]:
+        return super().get_queryset(request).select_related("search")
+
+    def has_add_permission(self, request: HttpRequest, obj: Subscriber | None = None) -> bool:
+        return False
+
+    @admin.display(description=_("search"))
+    def search_in_library(self, alert: Alert) -> str:
+        return library_link(alert.search)
+
+
 @admin.register(Subscriber)
 class SubscriberAdmin(admin.ModelAdmin):
-    list_display = ["email", "name", "status", "created_at", "confirmed_at", "unsubscribed_at"]
-    list_filter = ["status", "created_at", "confirmed_at", "unsubscribed_at"]
+    list_display = [
+        "email",
+        "name",
+        "status",
+        "wants_newsletter",
+        "wants_resource_digest",
+        "wants_news_digest",
+        "digest_frequency",
+        "created_at",
+        "confirmed_at",
+        "unsubscribed_at",
+    ]
+    list_filter = [
+        "status",
+        *PREFERENCE_FIELDS,
+        "created_at",
+        "confirmed_at",
+        "unsubscribed_at",
+    ]
     # Each filter choice shows how many subscribers it keeps.
     show_facets = admin.ShowFacets.ALWAYS
     search_fields = ["email", "name"]
@@ -35,12 +90,14 @@ class SubscriberAdmin(admin.ModelAdmin):
     actions = ["export_selected"]
     fieldsets = [
         (None, {"fields": ["email", "name", "status"]}),
+        (_("Preferences"), {"fields": PREFERENCE_FIELDS}),
         (
             _("Consent and history"),
             {"fields": AUDIT_FIELDS},
         ),
     ]
     readonly_fields = AUDIT_FIELDS
+    inlines = [AlertInline]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Subscriber | None = None) -> list:
         # The consent belongs to the address it was given for: a new address signs up anew.
@@ -100,4 +157,51 @@ class SubscriberAdmin(admin.ModelAdmin):
         services.erase_subscribers(subscribers=queryset)
 
 
+@admin.register(SavedSearch)
+class SavedSearchAdmin(admin.ModelAdmin):
+    """What the audience wants: the library searches alerts follow, most followed first.
+
+    Read-only: searches are made by the alerts and go when no alert needs them.
+    """
+
+    list_display = ["search_in_library", "active_alerts", "pending_alerts", "created_at"]
+    list_display_links = None
+    search_fields = ["description", "q"]
+    search_help_text = _("Search by the words of the description or the searched words.")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[SavedSearch]:
+        active = Q(alerts__confirmed_at__isnull=False) & Q(
+            alerts__subscriber__status=Subscriber.Status.CONFIRMED
+        )
+        # Not super(): it orders by get_ordering() before these counts exist.
+        return SavedSearch.objects.annotate(
+            active_alert_count=Count("alerts", filter=active),
+            pending_alert_count=Count("alerts", filter=Q(alerts__confirmed_at__isnull=True)),
+        ).order_by(*self.get_ordering(request))
+
+    def get_ordering(self, request: HttpRequest) -> list[str]:
+        return ["-active_alert_count", "-pending_alert_count", "description"]
+
+    @admin.display(description=_("search (opens the library)"), ordering="description")
+    def search_in_library(self, search: SavedSearch) -> str:
+        return library_link(search)
+
+    @admin.display(description=_("active alerts"), ordering="active_alert_count")
+    def active_alerts(self, search: SavedSearch) -> int:
+        return search.active_alert_count
+
+    @admin.display(description=_("awaiting confirmation"), ordering="pending_alert_count")
+    def pending_alerts(self, search: SavedSearch) -> int:
+        return search.pending_alert_count
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: SavedSearch | None = None) -> bool:
+        return False
+
+
 from . import issue_admin  # noqa: E402, F401  (registers the issue admin)
+
+# isort: split
+from . import digest_admin  # noqa: E402, F401  (registers the digest admin)

@@ -6,8 +6,14 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from .models import Subscriber
-from .tokens import CONFIRMATION_MAX_AGE, make_confirmation_token, unsubscribe_url
+from .models import Alert, Subscriber
+from .tokens import (
+    CONFIRMATION_MAX_AGE,
+    alert_confirmation_url,
+    make_confirmation_token,
+    preferences_url,
+    unsubscribe_url,
+)
 
 # RFC 3834: tells auto-responders (holiday replies) not to answer these.
 HEADERS = {"Auto-Submitted": "auto-generated"}
@@ -35,8 +41,10 @@ def send_confirmation_email(subscriber_id: int) -> None:
         "site_name": settings.SITE_NAME,
         "site_url": settings.SITE_URL,
         "unsubscribe_url": unsubscribe_url(subscriber),
+        "preferences_url": preferences_url(subscriber),
     }
-    if subscriber.status == Subscriber.Status.PENDING:
+    # Someone confirmed for alerts only gets the newsletter after confirming it too.
+    if subscriber.status == Subscriber.Status.PENDING or not subscriber.wants_newsletter:
         template = "newsletter/email/confirmation"
         subject = _("Confirm your subscription to %(site_name)s")
         token = make_confirmation_token(subscriber)
@@ -47,11 +55,46 @@ def send_confirmation_email(subscriber_id: int) -> None:
     else:
         template = "newsletter/email/already_subscribed"
         subject = _("You are already subscribed to %(site_name)s")
+    send(subscriber, subject % {"site_name": settings.SITE_NAME}, template, context)
+
+
+def send(subscriber: Subscriber, subject: str, template: str, context: dict) -> None:
+    """Send template's .txt and .html renderings to subscriber."""
     message = EmailMultiAlternatives(
-        subject=subject % {"site_name": settings.SITE_NAME},
+        subject=subject,
         body=render_to_string(f"{template}.txt", context),
         to=[subscriber.email],
         headers={**HEADERS, **list_unsubscribe_headers(subscriber)},
     )
     message.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
     message.send()
+
+
+def send_alert_confirmation_email(alert_id: int) -> None:
+    """Send the link confirming a library alert ("email me new matches").
+
+    Read when it runs, as the sign-up's: a removed alert or an unsubscribed subscriber
+    gets nothing.
+    """
+    alert = Alert.objects.select_related("subscriber", "search").filter(pk=alert_id).first()
+    if alert is None or alert.subscriber.status == Subscriber.Status.UNSUBSCRIBED:
+        return
+    subscriber = alert.subscriber
+    context = {
+        "site_name": settings.SITE_NAME,
+        "site_url": settings.SITE_URL,
+        "unsubscribe_url": unsubscribe_url(subscriber),
+        "preferences_url": preferences_url(subscriber),
+        "confirm_url": alert_confirmation_url(alert),
+        "valid_days": CONFIRMATION_MAX_AGE // (60 * 60 * 24),
+        "description": alert.search.description,
+        "library_url": settings.SITE_URL + alert.search.get_absolute_url(),
+        "already_active": alert.is_active and subscriber.status == Subscriber.Status.CONFIRMED,
+    }
+    subject = _("Confirm your alert for new resources on %(site_name)s")
+    send(
+        subscriber,
+        subject % {"site_name": settings.SITE_NAME},
+        "newsletter/email/alert_confirmation",
+        context,
+    )

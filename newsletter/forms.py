@@ -78,3 +78,48 @@ class SubscribeForm(forms.Form):
         if len(email) > EMAIL_MAX_LENGTH:
             raise ValidationError(self.fields["email"].error_messages["invalid"])
         return email
+
+
+ALERT_CONSENT_TEXT = _(
+    "I agree to receive emails about new resources matching this search and know I can "
+    "stop them at any time."
+)
+
+
+class AlertForm(SubscribeForm):
+    """ "Email me new matches": the sign-up form with its own consent, for a library filter."""
+
+    consent = forms.BooleanField(
+        label=ALERT_CONSENT_TEXT,
+        error_messages={"required": _("Please tick this box so we may email you new matches.")},
+    )
+    next = None  # the page is always the library
+
+
+class PreferencesForm(forms.ModelForm):
+    """The mailings a subscriber receives and how often digests come."""
+
+    class Meta:
+        model = Subscriber
+        fields = [
+            "wants_newsletter",
+            "wants_resource_digest",
+            "wants_news_digest",
+            "digest_frequency",
+        ]
+        labels = {
+            "wants_newsletter": _("The newsletter: our editorial mailing"),
+            "wants_resource_digest": _(
+                "A digest of new resources (those matching your alerts, or all new ones if you have none)"
+            ),
+            "wants_news_digest": _("A digest of news"),
+            "digest_frequency": _("How often digests come"),
+        }
+        help_texts = {"wants_resource_digest": ""}
+        widgets = {"digest_frequency": forms.RadioSelect}
+        error_messages = {
+            "digest_frequency": {
+                "invalid_choice": _("Please choose weekly or monthly."),
+                "required": _("Please choose weekly or monthly."),
+            }
+        }

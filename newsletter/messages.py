@@ -1,7 +1,7 @@
 """The email of a newsletter issue: HTML and plain text, personalised per subscriber.
 
 Sending 100,000 copies renders the templates once per issue: the per-subscriber parts
-(greeting, unsubscribe link) are markers in the rendered text, replaced per copy.
+(greeting, unsubscribe and preferences links) are markers in the rendered text, replaced per copy.
 """
 
 import re
@@ -22,11 +22,12 @@ from trafficwatch.html import BLOCK_BOUNDARY
 
 from .emails import HEADERS, list_unsubscribe_headers
 from .models import Issue, Subscriber
-from .tokens import unsubscribe_url
+from .tokens import preferences_url, unsubscribe_url
 
 # Letters and digits only: neither HTML escaping nor line wrapping can change them.
 GREETING_MARKER = "TWNEWSLETTERGREETINGMARKER"
 UNSUBSCRIBE_MARKER = "TWNEWSLETTERUNSUBSCRIBEMARKER"
+PREFERENCES_MARKER = "TWNEWSLETTERPREFERENCESMARKER"
 # Bulk mail etiquette: auto-responders stay quiet, and filters may file it as a list.
 BULK_HEADERS = {**HEADERS, "Precedence": "bulk"}
 # A name may not carry line breaks or other control characters into the headers or text.
@@ -44,12 +45,15 @@ RAW_TEXT_GREETING = b"TWTEXTGREETINGMARKER"
 RAW_HTML_GREETING = b"TWHTMLGREETINGMARKER"
 RAW_TEXT_UNSUBSCRIBE = b"TWTEXTUNSUBSCRIBEMARKER"
 RAW_HTML_UNSUBSCRIBE = b"TWHTMLUNSUBSCRIBEMARKER"
+RAW_TEXT_PREFERENCES = b"TWTEXTPREFERENCESMARKER"
+RAW_HTML_PREFERENCES = b"TWHTMLPREFERENCESMARKER"
 RAW_MARKERS = re.compile(
     b"|".join(
         re.escape(marker)
         for marker in (
             RAW_TO, RAW_EXTRA_HEADERS, RAW_DATE, RAW_MESSAGE_ID, RAW_TEXT_GREETING,
             RAW_HTML_GREETING, RAW_TEXT_UNSUBSCRIBE, RAW_HTML_UNSUBSCRIBE,
+            RAW_TEXT_PREFERENCES, RAW_HTML_PREFERENCES,
         )
     )
 )  # fmt: skip
@@ -88,9 +92,10 @@ class PreparedIssue:
         # The header holds the very link the footer shows: signed once, not twice.
         header_link = SINGLE_LINK.fullmatch(headers.get("List-Unsubscribe", ""))
         link = header_link[1] if header_link else unsubscribe_url(subscriber)
+        preferences = preferences_url(subscriber)
         extra = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
-        if not (link.isascii() and extra.isascii()) or CONTROL_CHARACTERS.search(
-            link + extra.replace("\r\n", "")
+        if not (link.isascii() and preferences.isascii() and extra.isascii()) or (
+            CONTROL_CHARACTERS.search(link + preferences + extra.replace("\r\n", ""))
         ):
             return None
         name = clean_name(subscriber.name)
@@ -104,6 +109,8 @@ class PreparedIssue:
             RAW_HTML_GREETING: escape(greeting, quote=False).encode(),
             RAW_TEXT_UNSUBSCRIBE: link.encode(),
             RAW_HTML_UNSUBSCRIBE: escape(link).encode(),
+            RAW_TEXT_PREFERENCES: preferences.encode(),
+            RAW_HTML_PREFERENCES: escape(preferences).encode(),
         }
         # One pass: a name that spells a marker is never replaced in its turn.
         return RAW_MARKERS.sub(lambda match: values[match[0]], self.skeleton)
@@ -111,12 +118,15 @@ class PreparedIssue:
     def message_for(self, subscriber: Subscriber | None) -> IssueMessage:
         greeting = greeting_for(subscriber)
         link = unsubscribe_url(subscriber) if subscriber is not None else "#"
+        preferences = preferences_url(subscriber) if subscriber is not None else "#"
         return IssueMessage(
             subject=self.subject,
-            text=self.text.replace(GREETING_MARKER, greeting).replace(UNSUBSCRIBE_MARKER, link),
-            html=self.html.replace(GREETING_MARKER, escape(greeting, quote=False)).replace(
-                UNSUBSCRIBE_MARKER, escape(link)
-            ),
+            text=self.text.replace(GREETING_MARKER, greeting)
+            .replace(UNSUBSCRIBE_MARKER, link)
+            .replace(PREFERENCES_MARKER, preferences),
+            html=self.html.replace(GREETING_MARKER, escape(greeting, quote=False))
+            .replace(UNSUBSCRIBE_MARKER, escape(link))
+            .replace(PREFERENCES_MARKER, escape(preferences)),
         )
 
 
@@ -185,6 +195,7 @@ def prepare_issue(issue: Issue) -> PreparedIssue:
         "resources": resources,
         "view_in_browser_url": view_in_browser_url(issue),
         "unsubscribe_url": UNSUBSCRIBE_MARKER,
+        "preferences_url": PREFERENCES_MARKER,
         "site_name": settings.SITE_NAME,
         "site_url": site_url,
     }
@@ -200,28 +211,42 @@ def skeleton(subject: str, text: str, html: str) -> bytes | None:
     """Return the MIME message with byte markers for each subscriber's parts, or None."""
     marked = IssueMessage(
         subject=subject,
-        text=text.replace(GREETING_MARKER, RAW_TEXT_GREETING.decode()).replace(
-            UNSUBSCRIBE_MARKER, RAW_TEXT_UNSUBSCRIBE.decode()
-        ),
-        html=html.replace(GREETING_MARKER, RAW_HTML_GREETING.decode()).replace(
-            UNSUBSCRIBE_MARKER, RAW_HTML_UNSUBSCRIBE.decode()
-        ),
+        text=text.replace(GREETING_MARKER, RAW_TEXT_GREETING.decode())
+        .replace(UNSUBSCRIBE_MARKER, RAW_TEXT_UNSUBSCRIBE.decode())
+        .replace(PREFERENCES_MARKER, RAW_TEXT_PREFERENCES.decode()),
+        html=html.replace(GREETING_MARKER, RAW_HTML_GREETING.decode())
+        .replace(UNSUBSCRIBE_MARKER, RAW_HTML_UNSUBSCRIBE.decode())
+        .replace(PREFERENCES_MARKER, RAW_HTML_PREFERENCES.decode()),
     )
     email = _email(marked, to=RAW_TO.decode(), subscriber=None)
     name, value = RAW_EXTRA_HEADERS.decode().rstrip().split(": ")
     email.extra_headers.update(
         {name: value, "Date": RAW_DATE.decode(), "Message-ID": RAW_MESSAGE_ID.decode()}
     )
-    raw = email.message().as_bytes(linesep="\r\n")
-    # Base64 or quoted-printable parts (very long lines) would hide the markers.
     whole = (RAW_TO + b"\r\n", RAW_EXTRA_HEADERS, RAW_DATE + b"\r\n", RAW_MESSAGE_ID + b"\r\n")
-    inline = (RAW_TEXT_GREETING, RAW_HTML_GREETING, RAW_TEXT_UNSUBSCRIBE, RAW_HTML_UNSUBSCRIBE)
-    # An ASCII part is labelled 7bit; a subscriber's name may bring other characters.
+    inline = (
+        RAW_TEXT_GREETING,
+        RAW_HTML_GREETING,
+        RAW_TEXT_UNSUBSCRIBE,
+        RAW_HTML_UNSUBSCRIBE,
+        RAW_TEXT_PREFERENCES,
+        RAW_HTML_PREFERENCES,
+    )
+    return marked_bytes(email, whole + inline)
+
+
+def marked_bytes(email, markers) -> bytes | None:
+    """Return email as bytes whose two parts are 8bit, or None unless each marker stands
+    in it exactly once (the per-subscriber fill-in replaces them in the bytes)."""
+    raw = email.message().as_bytes(linesep="\r\n")
+    # An ASCII part is labelled 7bit; a subscriber's name or a digest's titles may bring
+    # other characters. Base64 or quoted-printable parts (very long lines) would hide the
+    # markers: then the count below fails and the caller takes Django's slow path.
     raw = raw.replace(
         b"Content-Transfer-Encoding: 7bit\r\n", b"Content-Transfer-Encoding: 8bit\r\n"
     )
     if raw.count(b"Content-Transfer-Encoding: 8bit\r\n") != 2 or any(
-        raw.count(marker) != 1 for marker in whole + inline
+        raw.count(marker) != 1 for marker in markers
     ):
         return None
     return raw

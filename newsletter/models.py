@@ -13,6 +13,8 @@ from news.models import Article
 from resources.models import Resource
 from trafficwatch.html import excerpt, sanitize_html
 
+from .cache import issues as archive_cache
+
 # "Everything published since the last issue" for the very first issue.
 FILL_WINDOW_WITHOUT_PREVIOUS_ISSUE = timedelta(days=30)
 
@@ -77,6 +79,17 @@ class Subscriber(models.Model):
 
 
 class IssueQuerySet(models.QuerySet):
+    def update(self, **kwargs) -> int:
+        """Update the rows (see QuerySet.update), and the archive's cache if any changed.
+
+        Queuing an issue is an update() (sending.queue_issue): it sends no model signal,
+        yet it puts the issue in the public archive.
+        """
+        count = super().update(**kwargs)
+        if count:
+            archive_cache.invalidate()
+        return count
+
     def sent(self):
         """Keep issues whose sending has started: the public archive shows these."""
         return self.filter(queued_at__isnull=False)
@@ -214,12 +227,9 @@ class Issue(models.Model):
         return len(articles), len(resources)
 
 
-class Delivery(models.Model):
-    """One issue to one subscriber: the outbox row a worker claims, sends and records.
-
-    Created for every confirmed subscriber before anything is sent; unique per (issue,
-    subscriber), so queuing twice never makes a second copy.
-    """
+class OutboxRow(models.Model):
+    """One message to one subscriber, as a worker claims, sends and records it
+    (newsletter/sending.py's Outbox): issues and digests alike."""
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -228,16 +238,6 @@ class Delivery(models.Model):
         FAILED = "failed", _("Failed")
         SKIPPED = "skipped", _("Skipped (unsubscribed)")
 
-    issue = models.ForeignKey(
-        Issue, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("issue")
-    )
-    # Deleting a subscriber deletes their deliveries: the address is gone everywhere.
-    subscriber = models.ForeignKey(
-        Subscriber,
-        on_delete=models.CASCADE,
-        related_name="deliveries",
-        verbose_name=_("subscriber"),
-    )
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.QUEUED
     )
@@ -249,6 +249,28 @@ class Delivery(models.Model):
     last_error = models.TextField(_("last error"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class Delivery(OutboxRow):
+    """One issue to one subscriber: the outbox row a worker claims, sends and records.
+
+    Created for every confirmed subscriber before anything is sent; unique per (issue,
+    subscriber), so queuing twice never makes a second copy.
+    """
+
+    issue = models.ForeignKey(
+        Issue, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("issue")
+    )
+    # Deleting a subscriber deletes their deliveries: the address is gone everywhere.
+    subscriber = models.ForeignKey(
+        Subscriber,
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+        verbose_name=_("subscriber"),
+    )
 
     class Meta:
         verbose_name = _("delivery")
@@ -365,3 +387,125 @@ class Alert(models.Model):
     @property
     def is_active(self) -> bool:
         return self.confirmed_at is not None
+
+
+class DigestRun(models.Model):
+    """One digest period of one frequency (a week, a month): its matching and its figures.
+
+    Created once per period by the first digest check after the period starts; its
+    deliveries are the outbox the send tasks drain, scoped by the run (newsletter/digests.py).
+    """
+
+    frequency = models.CharField(
+        _("frequency"), max_length=10, choices=Subscriber.Frequency.choices
+    )
+    period_start = models.DateTimeField(_("period starts"))
+    # Everything published up to this moment is in this run's windows; the next run of a
+    # subscriber starts where their last window ended.
+    until = models.DateTimeField(_("published up to"))
+    searches_matched = models.PositiveIntegerField(_("saved searches with matches"), default=0)
+    subscribers_matched = models.PositiveIntegerField(_("subscribers with a digest"), default=0)
+    match_seconds = models.FloatField(_("matching time (seconds)"), default=0)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-period_start", "frequency"]
+        verbose_name = _("digest run")
+        verbose_name_plural = _("digest runs")
+        constraints = [
+            models.UniqueConstraint(fields=["frequency", "period_start"], name="digest_run_once"),
+        ]
+
+    def __str__(self) -> str:
+        start = timezone.localtime(self.period_start)
+        return f"{self.get_frequency_display()} {start:%Y-%m-%d}"
+
+
+class DigestMatch(models.Model):
+    """A saved search and a resource or article of a run's window that it matches.
+
+    Written in one INSERT…SELECT per run, once per distinct search however many follow it.
+    """
+
+    run = models.ForeignKey(DigestRun, on_delete=models.CASCADE, related_name="matches")
+    search = models.ForeignKey(SavedSearch, on_delete=models.CASCADE, related_name="+")
+    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, null=True, related_name="+")
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, null=True, related_name="+")
+    published_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(resource__isnull=True) ^ Q(article__isnull=True),
+                name="digest_match_one_item",
+            ),
+        ]
+        indexes = [models.Index(fields=["run", "search"], name="digest_match_search")]
+
+    def __str__(self) -> str:
+        return f"{self.run} · {self.search_id} · {self.resource_id or self.article_id}"
+
+
+class DigestDelivery(OutboxRow):
+    """One digest to one subscriber for one run: the outbox row, with what it lists.
+
+    Unique per (subscriber, run), so a second check of the same period creates nothing.
+    `groups` holds, per alert, the ids it matched in the window (since, until]:
+    [{"search": id or null for "every new resource", "resources": [...], "articles": [...]}];
+    `news` the new articles for a news digest.
+    """
+
+    run = models.ForeignKey(
+        DigestRun, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("run")
+    )
+    subscriber = models.ForeignKey(
+        Subscriber,
+        on_delete=models.CASCADE,
+        related_name="digest_deliveries",
+        verbose_name=_("subscriber"),
+    )
+    since = models.DateTimeField(_("published after"))
+    until = models.DateTimeField(_("published up to"))
+    groups = models.JSONField(_("matches per alert"), default=list, blank=True)
+    news = ArrayField(models.IntegerField(), default=list, blank=True)
+    resource_count = models.PositiveIntegerField(_("resources"), default=0)
+    article_count = models.PositiveIntegerField(_("articles"), default=0)
+
+    class Meta:
+        verbose_name = _("digest delivery")
+        verbose_name_plural = _("digest deliveries")
+        constraints = [
+            models.UniqueConstraint(fields=["subscriber", "run"], name="digest_delivery_once"),
+        ]
+        indexes = [
+            # The claim query: due rows of one run, oldest first.
+            models.Index(
+                fields=["run", "next_attempt_at"],
+                condition=models.Q(status__in=["queued", "sending"]),
+                name="digest_delivery_due",
+            ),
+            # Where a subscriber's next window starts: the end of their last one.
+            models.Index(fields=["subscriber", "-until"], name="digest_delivery_last"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.run} → {self.subscriber}"
+
+
+class DigestSchedule(models.Model):
+    """The one row saying when the next scheduled digest check is due.
+
+    Only the check task enqueued for exactly `next_check_at` runs and queues its
+    successor: a second bootstrap or a duplicate task finds another time there and stops.
+    """
+
+    next_check_at = models.DateTimeField(_("next check"), null=True, blank=True)
+    last_check_at = models.DateTimeField(_("last check"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("digest schedule")
+        verbose_name_plural = _("digest schedule")
+        constraints = [models.CheckConstraint(condition=Q(pk=1), name="digest_schedule_single")]
+
+    def __str__(self) -> str:
+        return str(_("Digest schedule"))

@@ -9,6 +9,12 @@ worker died, so the recovery is ours: a claim also takes rows whose lease ran ou
 sweep task, rescheduled every NEWSLETTER_SWEEP_SECONDS until the issue is finished, hands
 expired leases back and starts send tasks when due work has nobody working on it.
 
+The machinery is shared: an `Outbox` names a table of delivery rows, the column that
+scopes them (an issue; a digest run, newsletter/digests.py), the tasks that drain them and
+how one row becomes a message. `ISSUES` is the newsletter's outbox. Only confirmed
+subscribers who want the mailing get it: `Outbox.wanted` is checked again just before
+each message goes out, so that an unsubscribe or a changed preference a second ago wins.
+
 Every time comparison uses the application's clock (timezone.now), not the database's,
 so that every process agrees with itself and the tests can move the clock.
 """
@@ -19,18 +25,20 @@ import smtplib
 import threading
 import time
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import get_connection
+from django.core.mail import EmailMessage, get_connection
 from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.core.mail.message import sanitize_address
 from django.core.validators import validate_email
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, connection, models, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tasks import task
+from django_tasks.base import Task
 
 from . import messages
 from .models import Delivery, Issue, Subscriber
@@ -45,6 +53,7 @@ SEND_PRIORITY = 0
 
 DELIVERY = Delivery._meta.db_table
 SUBSCRIBER = Subscriber._meta.db_table
+# Every outbox table has these statuses (and Delivery's columns for the work itself).
 QUEUED, SENDING, SENT, FAILED, SKIPPED = (
     Delivery.Status.QUEUED,
     Delivery.Status.SENDING,
@@ -54,14 +63,181 @@ QUEUED, SENDING, SENT, FAILED, SKIPPED = (
 )
 
 
+class Outbox:
+    """Delivery rows of one kind, scoped by a column, and the tasks that send them.
+
+    A subclass names the model, the scope column and the two tasks, and says who still
+    wants the mail and what message a row becomes.
+    """
+
+    model: type[models.Model]
+    scope: str  # the column naming the issue, run... a row belongs to
+
+    @property
+    def table(self) -> str:
+        return self.model._meta.db_table
+
+    def send_task(self) -> Task:
+        raise NotImplementedError
+
+    def sweep_task(self) -> Task:
+        raise NotImplementedError
+
+    def load(self, scope_id: int) -> Any:
+        """Return what the rows of scope_id are sent from (None: nothing to send)."""
+        raise NotImplementedError
+
+    def wanted(self, subscriber: Subscriber) -> bool:
+        """Say whether subscriber, as they are just before the send, still gets this mail."""
+        return subscriber.status == Subscriber.Status.CONFIRMED
+
+    def prepare_batch(self, scope: Any, delivery_ids: list[int]) -> dict[int, Any]:
+        """Return what each row's message needs beyond the scope, read once per batch."""
+        return {}
+
+    def message(
+        self, scope: Any, row: Any, subscriber: Subscriber, *, raw: bool, mail
+    ) -> bytes | EmailMessage | None:
+        """Return the row's email (as SMTP DATA if raw and possible); None: nothing to send.
+
+        Raises ValueError for an address or header that cannot make a message.
+        """
+        raise NotImplementedError
+
+    def rows(self, scope_id: int) -> models.QuerySet:
+        return self.model.objects.filter(**{self.scope: scope_id})
+
+    def progress(self, scope_id: int) -> dict[str, int]:
+        """Return the number of the scope's rows in each status, every status present."""
+        counts = dict.fromkeys(Delivery.Status.values, 0)
+        rows = self.rows(scope_id).values_list("status").annotate(Count("pk"))
+        counts.update(rows.order_by())
+        return counts
+
+    def start(self, scope_id: int) -> None:
+        """Start the send tasks and the sweep of a scope that still has work."""
+        if not self.rows(scope_id).filter(status__in=[QUEUED, SENDING]).exists():
+            return
+        self.schedule_sweep(scope_id)
+        self.start_send_tasks(scope_id)
+
+    def start_send_tasks(self, scope_id: int) -> None:
+        for _number in range(settings.NEWSLETTER_SEND_TASKS):
+            self.send_task().enqueue(scope_id)
+            # Run in-process (the immediate backend, in tests), the first task did it all.
+            if not self.has_due_work(scope_id, timezone.now()):
+                break
+
+    def schedule_sweep(self, scope_id: int) -> None:
+        sweep_task = self.sweep_task()
+        if not sweep_task.get_backend().supports_defer:
+            return  # an in-process backend has no later: its tests call sweep() themselves
+        run_after = timezone.now() + timedelta(seconds=settings.NEWSLETTER_SWEEP_SECONDS)
+        sweep_task.using(run_after=run_after).enqueue(scope_id)
+
+    def has_due_work(self, scope_id: int, now: datetime) -> bool:
+        return (
+            self.rows(scope_id)
+            .filter(
+                Q(status=QUEUED, next_attempt_at__lte=now)
+                | Q(status=SENDING, lease_expires_at__lte=now)
+            )
+            .exists()
+        )
+
+    def send(self, scope_id: int) -> dict[str, int]:
+        """Send due rows of the scope in batches until none is left (or time is up).
+
+        NEWSLETTER_SEND_THREADS senders work side by side, each with its own database and
+        SMTP connection, so that one waits for the mail server while another works.
+        """
+        deadline = time.monotonic() + SEND_TASK_SECONDS
+        senders = [Sender(scope_id, self) for _ in range(settings.NEWSLETTER_SEND_THREADS)]
+        threads = [
+            threading.Thread(target=_run_in_thread, args=(sender, deadline), daemon=True)
+            for sender in senders[1:]
+        ]
+        for thread in threads:
+            thread.start()
+        senders[0].run(deadline=deadline)
+        for thread in threads:
+            thread.join()
+        if any(sender.out_of_time for sender in senders) and self.has_due_work(
+            scope_id, timezone.now()
+        ):
+            self.send_task().enqueue(scope_id)
+        return {key: sum(sender.counts[key] for sender in senders) for key in senders[0].counts}
+
+    def sweep_and_reschedule(self, scope_id: int) -> str:
+        """Recover what dead workers left behind; reschedule until the scope is done."""
+        if not self.rows(scope_id).filter(status__in=[QUEUED, SENDING]).exists():
+            return "finished"
+        # Scheduled first: should this worker die now, the next sweep is already queued.
+        self.schedule_sweep(scope_id)
+        self.sweep(scope_id)
+        return "sweeping"
+
+    def sweep(self, scope_id: int) -> int:
+        """Hand expired leases back; start send tasks if due work has no live worker on it.
+
+        Returns the number of leases handed back.
+        """
+        now = timezone.now()
+        expired = (
+            self.rows(scope_id)
+            .filter(status=SENDING, lease_expires_at__lte=now)
+            .update(status=QUEUED, lease_expires_at=None)
+        )
+        if expired:
+            logger.warning(
+                "%s %s: %s deliveries of a lost worker queued again.", self.scope, scope_id, expired
+            )
+        live_lease = self.rows(scope_id).filter(status=SENDING, lease_expires_at__gt=now).exists()
+        if not live_lease and self.has_due_work(scope_id, now):
+            self.start_send_tasks(scope_id)
+        return expired
+
+
+class IssueOutbox(Outbox):
+    """Newsletter issues: one rendering per issue, each copy filled in per subscriber."""
+
+    model = Delivery
+    scope = "issue_id"
+
+    def send_task(self) -> Task:
+        return send_deliveries
+
+    def sweep_task(self) -> Task:
+        return sweep_deliveries
+
+    def load(self, scope_id: int) -> Issue | None:
+        return Issue.objects.filter(pk=scope_id).first()
+
+    def wanted(self, subscriber: Subscriber) -> bool:
+        return super().wanted(subscriber) and subscriber.wants_newsletter
+
+    def message(self, scope: Issue, row, subscriber: Subscriber, *, raw: bool, mail):
+        if raw:
+            data = messages.prepared(scope).message_bytes(subscriber)
+            if data is not None:
+                return data
+        email = messages.build_issue_email(scope, subscriber, connection=mail)
+        email.message()  # a malformed address or header fails here, not mid-SMTP
+        return email
+
+
+ISSUES = IssueOutbox()
+
+
 # Queuing -----------------------------------------------------------------------------
 
 
 def queue_issue(issue: Issue, *, queued_by=None) -> int:
-    """Queue issue for every confirmed subscriber and start sending; return rows created.
+    """Queue issue for every confirmed subscriber who wants the newsletter and start sending.
 
-    The recipients are those confirmed when the issue is first queued. Queuing again
-    creates nothing and sends nothing twice; it only restarts the tasks if work remains.
+    Returns the rows created. The recipients are those confirmed when the issue is first
+    queued. Queuing again creates nothing and sends nothing twice; it only restarts the
+    tasks if work remains.
     """
     now = timezone.now()
     with transaction.atomic():
@@ -77,7 +253,8 @@ def queue_issue(issue: Issue, *, queued_by=None) -> int:
                     INSERT INTO {DELIVERY}
                         (issue_id, subscriber_id, status, attempts, next_attempt_at,
                          last_error, created_at)
-                    SELECT %s, id, %s, 0, %s, '', %s FROM {SUBSCRIBER} WHERE status = %s
+                    SELECT %s, id, %s, 0, %s, '', %s FROM {SUBSCRIBER}
+                    WHERE status = %s AND wants_newsletter
                     ON CONFLICT DO NOTHING
                     """,
                     [issue.pk, QUEUED, now, now, Subscriber.Status.CONFIRMED],
@@ -90,34 +267,12 @@ def queue_issue(issue: Issue, *, queued_by=None) -> int:
 
 def start_sending(issue_id: int) -> None:
     """Start the send tasks and the sweep of an issue that still has work."""
-    if not Delivery.objects.filter(issue_id=issue_id, status__in=[QUEUED, SENDING]).exists():
-        return
-    schedule_sweep(issue_id)
-    start_send_tasks(issue_id)
-
-
-def start_send_tasks(issue_id: int) -> None:
-    for _number in range(settings.NEWSLETTER_SEND_TASKS):
-        send_deliveries.enqueue(issue_id)
-        # Run in-process (the immediate backend, in tests), the first task did it all.
-        if not _has_due_work(issue_id, timezone.now()):
-            break
-
-
-def schedule_sweep(issue_id: int) -> None:
-    backend = sweep_deliveries.get_backend()
-    if not backend.supports_defer:
-        return  # an in-process backend has no later: its tests call sweep() themselves
-    run_after = timezone.now() + timedelta(seconds=settings.NEWSLETTER_SWEEP_SECONDS)
-    sweep_deliveries.using(run_after=run_after).enqueue(issue_id)
+    ISSUES.start(issue_id)
 
 
 def progress(issue: Issue) -> dict[str, int]:
     """Return the number of the issue's deliveries in each status, every status present."""
-    counts = dict.fromkeys(Delivery.Status.values, 0)
-    rows = Delivery.objects.filter(issue=issue).values_list("status").annotate(Count("pk"))
-    counts.update(rows.order_by())
-    return counts
+    return ISSUES.progress(issue.pk)
 
 
 def send_test(issue: Issue, *, to_email: str) -> None:
@@ -134,25 +289,8 @@ def send_test(issue: Issue, *, to_email: str) -> None:
 
 @task(priority=SEND_PRIORITY)
 def send_deliveries(issue_id: int) -> dict[str, int]:
-    """Send due deliveries of the issue in batches until none is left (or time is up).
-
-    NEWSLETTER_SEND_THREADS senders work side by side, each with its own database and
-    SMTP connection, so that one waits for the mail server while another works.
-    """
-    deadline = time.monotonic() + SEND_TASK_SECONDS
-    senders = [Sender(issue_id) for _ in range(settings.NEWSLETTER_SEND_THREADS)]
-    threads = [
-        threading.Thread(target=_run_in_thread, args=(sender, deadline), daemon=True)
-        for sender in senders[1:]
-    ]
-    for thread in threads:
-        thread.start()
-    senders[0].run(deadline=deadline)
-    for thread in threads:
-        thread.join()
-    if any(sender.out_of_time for sender in senders) and _has_due_work(issue_id, timezone.now()):
-        send_deliveries.enqueue(issue_id)
-    return {key: sum(sender.counts[key] for sender in senders) for key in senders[0].counts}
+    """Send due deliveries of the issue in batches until none is left (or time is up)."""
+    return ISSUES.send(issue_id)
 
 
 def _run_in_thread(sender: "Sender", deadline: float) -> None:
@@ -160,7 +298,7 @@ def _run_in_thread(sender: "Sender", deadline: float) -> None:
         sender.run(deadline=deadline)
     except Exception:
         # Its rows come back when their lease ends; the other senders carry on.
-        logger.exception("A sender of issue %s stopped.", sender.issue_id)
+        logger.exception("A sender of %s %s stopped.", sender.outbox.scope, sender.scope_id)
     finally:
         connection.close()  # this thread's own database connection
 
@@ -168,38 +306,12 @@ def _run_in_thread(sender: "Sender", deadline: float) -> None:
 @task(priority=SWEEP_PRIORITY)
 def sweep_deliveries(issue_id: int) -> str:
     """Recover what dead workers left behind; reschedule itself until the issue is done."""
-    if not Delivery.objects.filter(issue_id=issue_id, status__in=[QUEUED, SENDING]).exists():
-        return "finished"
-    # Scheduled first: should this worker die now, the next sweep is already queued.
-    schedule_sweep(issue_id)
-    sweep(issue_id)
-    return "sweeping"
+    return ISSUES.sweep_and_reschedule(issue_id)
 
 
 def sweep(issue_id: int) -> int:
-    """Hand expired leases back; start send tasks if due work has no live worker on it.
-
-    Returns the number of leases handed back.
-    """
-    now = timezone.now()
-    expired = Delivery.objects.filter(
-        issue_id=issue_id, status=SENDING, lease_expires_at__lte=now
-    ).update(status=QUEUED, lease_expires_at=None)
-    if expired:
-        logger.warning("Issue %s: %s deliveries of a lost worker queued again.", issue_id, expired)
-    live_lease = Delivery.objects.filter(
-        issue_id=issue_id, status=SENDING, lease_expires_at__gt=now
-    ).exists()
-    if not live_lease and _has_due_work(issue_id, now):
-        start_send_tasks(issue_id)
-    return expired
-
-
-def _has_due_work(issue_id: int, now: datetime) -> bool:
-    return Delivery.objects.filter(
-        Q(status=QUEUED, next_attempt_at__lte=now) | Q(status=SENDING, lease_expires_at__lte=now),
-        issue_id=issue_id,
-    ).exists()
+    """Hand the issue's expired leases back and restart its sending if needed."""
+    return ISSUES.sweep(issue_id)
 
 
 # Sending -----------------------------------------------------------------------------
@@ -216,8 +328,10 @@ class Sender:
     next recipient's fresh state travel together, before the next message goes out.
     """
 
-    def __init__(self, issue_id: int) -> None:
-        self.issue_id = issue_id
+    def __init__(self, scope_id: int, outbox: Outbox = ISSUES) -> None:
+        self.scope_id = scope_id
+        self.outbox = outbox
+        self.table = outbox.table
         self.lease = timedelta(seconds=settings.NEWSLETTER_LEASE_SECONDS)
         self.counts = {"sent": 0, "skipped": 0, "failed": 0, "retry": 0}
         self.out_of_time = False
@@ -225,8 +339,8 @@ class Sender:
         self.from_address = sanitize_address(settings.DEFAULT_FROM_EMAIL, "utf-8")
 
     def run(self, *, deadline: float) -> None:
-        issue = Issue.objects.filter(pk=self.issue_id).first()
-        if issue is None:
+        scope = self.outbox.load(self.scope_id)
+        if scope is None:
             return
         mail = get_connection()
         # Half the time of a send went into waiting for each record's commit to reach the
@@ -243,7 +357,7 @@ class Sender:
                 if not batch:
                     return
                 try:
-                    self.send_batch(issue, batch, mail)
+                    self.send_batch(scope, batch, mail)
                 except ServerUnavailable:
                     return  # the sweep starts a new task once the rows are due again
                 finally:
@@ -273,21 +387,21 @@ class Sender:
         rows = self.execute(
             f"""
             WITH due AS (
-                SELECT id FROM {DELIVERY}
-                WHERE issue_id = %s AND status IN (%s, %s)
+                SELECT id FROM {self.table}
+                WHERE {self.outbox.scope} = %s AND status IN (%s, %s)
                   AND ((status = %s AND next_attempt_at <= %s)
                        OR (status = %s AND lease_expires_at <= %s))
                 ORDER BY next_attempt_at
                 LIMIT %s
                 FOR UPDATE SKIP LOCKED
             )
-            UPDATE {DELIVERY} AS delivery
+            UPDATE {self.table} AS delivery
             SET status = %s, lease_expires_at = %s, attempts = delivery.attempts + 1
             FROM due WHERE delivery.id = due.id
             RETURNING delivery.id, delivery.subscriber_id, delivery.attempts
             """,
             [
-                self.issue_id, QUEUED, SENDING,
+                self.scope_id, QUEUED, SENDING,
                 QUEUED, now,
                 SENDING, now,
                 settings.NEWSLETTER_BATCH_SIZE,
@@ -296,42 +410,55 @@ class Sender:
         )  # fmt: skip
         return sorted(rows)
 
-    def send_batch(self, issue: Issue, batch: list[tuple[int, int, int]], mail) -> None:
+    def send_batch(self, scope, batch: list[tuple[int, int, int]], mail) -> None:
         lease_renewed = time.monotonic()
+        rows = self.outbox.prepare_batch(scope, [row[0] for row in batch])
         for position, (delivery_id, subscriber_id, attempts) in enumerate(batch):
             if time.monotonic() - lease_renewed > self.lease.total_seconds() / 3:
                 self.renew_lease([row[0] for row in batch[position:]])
                 lease_renewed = time.monotonic()
             try:
-                self.send_one(issue, delivery_id, subscriber_id, attempts, mail)
+                self.send_one(
+                    scope, rows.get(delivery_id), delivery_id, subscriber_id, attempts, mail
+                )
             except ServerUnavailable as error:
                 self.release([row[0] for row in batch[position:]], str(error))
                 raise
 
     def recipient(self, subscriber_id: int) -> Subscriber | None:
         rows = self.execute(
-            f"SELECT email, name, status FROM {SUBSCRIBER} WHERE id = %s", [subscriber_id]
+            "SELECT email, name, status, wants_newsletter, wants_resource_digest, "
+            f"wants_news_digest FROM {SUBSCRIBER} WHERE id = %s",
+            [subscriber_id],
         )
         if not rows:
             return None
-        email, name, status = rows[0]
-        return Subscriber(pk=subscriber_id, email=email, name=name, status=status)
+        email, name, status, newsletter, resource_digest, news_digest = rows[0]
+        return Subscriber(
+            pk=subscriber_id,
+            email=email,
+            name=name,
+            status=status,
+            wants_newsletter=newsletter,
+            wants_resource_digest=resource_digest,
+            wants_news_digest=news_digest,
+        )
 
-    def send_one(self, issue: Issue, delivery_id: int, subscriber_id: int, attempts: int, mail):
+    def send_one(self, scope, row, delivery_id: int, subscriber_id: int, attempts: int, mail):
         # Read just before sending: an unsubscribe a second ago wins.
         subscriber = self.recipient(subscriber_id)
-        if subscriber is None or subscriber.status != Subscriber.Status.CONFIRMED:
+        if subscriber is None or not self.outbox.wanted(subscriber):
             self.record(delivery_id, SKIPPED)
             return
-        raw = None
         try:
-            if isinstance(mail, SMTPBackend):
-                raw = messages.prepared(issue).message_bytes(subscriber)
-            if raw is None:
-                email = messages.build_issue_email(issue, subscriber, connection=mail)
-                email.message()  # a malformed address or header fails here, not mid-SMTP
+            message = self.outbox.message(
+                scope, row, subscriber, raw=isinstance(mail, SMTPBackend), mail=mail
+            )
         except ValueError as error:
             self.record(delivery_id, FAILED, _("Not sent: %(error)s") % {"error": error})
+            return
+        if message is None:  # nothing left to say to this subscriber
+            self.record(delivery_id, SKIPPED)
             return
         try:
             mail.open()
@@ -340,10 +467,10 @@ class Sender:
                 _("The mail server could not be reached: %(error)s") % {"error": error}
             ) from error
         try:
-            if raw is not None:
-                mail.connection.sendmail(self.from_address, [subscriber.email], raw)
+            if isinstance(message, bytes):
+                mail.connection.sendmail(self.from_address, [subscriber.email], message)
             else:
-                mail.send_messages([email])
+                mail.send_messages([message])
         except smtplib.SMTPRecipientsRefused as error:
             code, answer = next(iter(error.recipients.values()), (None, b""))
             self.failed(delivery_id, attempts, code, answer)
@@ -369,7 +496,7 @@ class Sender:
         delay = settings.NEWSLETTER_RETRY_BASE_SECONDS * 2 ** (attempts - 1)
         self.deferred.append(
             (
-                f"UPDATE {DELIVERY} SET status = %s, lease_expires_at = NULL, "
+                f"UPDATE {self.table} SET status = %s, lease_expires_at = NULL, "
                 "next_attempt_at = %s, last_error = %s WHERE id = %s AND status = %s",
                 [QUEUED, timezone.now() + timedelta(seconds=delay), error, delivery_id, SENDING],
             )
@@ -380,8 +507,8 @@ class Sender:
         """Record a row's outcome with the next query (the next recipient's lookup)."""
         self.deferred.append(
             (
-                f"UPDATE {DELIVERY} SET status = %s, lease_expires_at = NULL, last_error = %s, "
-                "sent_at = %s WHERE id = %s AND status = %s",
+                f"UPDATE {self.table} SET status = %s, lease_expires_at = NULL, "
+                "last_error = %s, sent_at = %s WHERE id = %s AND status = %s",
                 [status, error, timezone.now() if status == SENT else None, delivery_id, SENDING],
             )
         )
@@ -389,7 +516,7 @@ class Sender:
 
     def renew_lease(self, delivery_ids: list[int]) -> None:
         self.execute(
-            f"UPDATE {DELIVERY} SET lease_expires_at = %s WHERE id = ANY(%s) AND status = %s",
+            f"UPDATE {self.table} SET lease_expires_at = %s WHERE id = ANY(%s) AND status = %s",
             [timezone.now() + self.lease, delivery_ids, SENDING],
         )
 
@@ -397,8 +524,8 @@ class Sender:
         """Give rows back untried: the server was down, which is no fault of theirs."""
         later = timezone.now() + timedelta(seconds=settings.NEWSLETTER_RETRY_BASE_SECONDS)
         self.execute(
-            f"UPDATE {DELIVERY} SET status = %s, lease_expires_at = NULL, next_attempt_at = %s, "
-            "last_error = %s, attempts = GREATEST(attempts - 1, 0) "
+            f"UPDATE {self.table} SET status = %s, lease_expires_at = NULL, "
+            "next_attempt_at = %s, last_error = %s, attempts = GREATEST(attempts - 1, 0) "
             "WHERE id = ANY(%s) AND status = %s",
             [QUEUED, later, error, delivery_ids, SENDING],
         )

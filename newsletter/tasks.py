@@ -28,40 +28,55 @@ def is_permanent(code: int | None) -> bool:
     return code is not None and 500 <= code < 600
 
 
-@task()
-def send_confirmation_email(subscriber_id: int, attempt: int = 1) -> str:
-    """Send the answer to a sign-up: the confirmation link or the "already subscribed" note.
+def send_retrying(task_, send, object_id: int, attempt: int, what: str) -> str:
+    """Run send(object_id); on a passing failure queue task_ again, later, with attempt + 1.
 
     While the mail server is down or answers 4xx, the task queues itself again after
-    RETRY_BASE, 2×, 4×… seconds, at most NEWSLETTER_MAX_ATTEMPTS tries in all; the
-    sign-up itself is already saved. A backend that cannot run a task later (the
-    in-process one) gets the error raised, as before.
+    RETRY_BASE, 2×, 4×… seconds, at most NEWSLETTER_MAX_ATTEMPTS tries in all; what
+    it answers is already saved. A backend that cannot run a task later (the in-process
+    one) gets the error raised, as before.
     """
     try:
-        emails.send_confirmation_email(subscriber_id)
+        send(object_id)
     except (smtplib.SMTPException, OSError) as error:
         code = smtp_code(error)
         if (
             is_permanent(code)
             or attempt >= settings.NEWSLETTER_MAX_ATTEMPTS
-            or not send_confirmation_email.get_backend().supports_defer
+            or not task_.get_backend().supports_defer
         ):
-            logger.error(
-                "Confirmation email to subscriber %s not sent after %s attempts: %s",
-                subscriber_id,
-                attempt,
-                error,
-            )
+            logger.error("%s %s not sent after %s attempts: %s", what, object_id, attempt, error)
             raise
         delay = settings.NEWSLETTER_RETRY_BASE_SECONDS * 2 ** (attempt - 1)
         run_after = timezone.now() + timedelta(seconds=delay)
-        send_confirmation_email.using(run_after=run_after).enqueue(subscriber_id, attempt + 1)
+        task_.using(run_after=run_after).enqueue(object_id, attempt + 1)
         logger.warning(
-            "Confirmation email to subscriber %s: attempt %s failed (%s); next in %s s.",
-            subscriber_id,
-            attempt,
-            error,
-            delay,
+            "%s %s: attempt %s failed (%s); next in %s s.", what, object_id, attempt, error, delay
         )
         return "retrying"
     return "sent"
+
+
+@task()
+def send_confirmation_email(subscriber_id: int, attempt: int = 1) -> str:
+    """Send the answer to a sign-up: the confirmation link or the "already subscribed" note
+    (retried as send_retrying says)."""
+    return send_retrying(
+        send_confirmation_email,
+        emails.send_confirmation_email,
+        subscriber_id,
+        attempt,
+        "Confirmation email to subscriber",
+    )
+
+
+@task()
+def send_alert_confirmation_email(alert_id: int, attempt: int = 1) -> str:
+    """Send the confirmation link of a library alert (retried as send_retrying says)."""
+    return send_retrying(
+        send_alert_confirmation_email,
+        emails.send_alert_confirmation_email,
+        alert_id,
+        attempt,
+        "Alert confirmation email for alert",
+    )

@@ -1,5 +1,5 @@
-"""Signed links in emails: confirmation (valid for 7 days), unsubscribe and preferences
-(never expire).
+"""Signed links in emails: confirmation of a sign-up or an alert (valid for 7 days),
+unsubscribe and preferences (never expire).
 
 Each carries the subscriber's id and address: a changed address invalidates old links."""
 
@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 
-from .models import Subscriber
+from .models import Alert, Subscriber
 
 CONFIRMATION_SALT = "newsletter.confirm"
 CONFIRMATION_MAX_AGE = 60 * 60 * 24 * 7  # 7 days
@@ -32,21 +32,25 @@ def make_confirmation_token(subscriber: Subscriber) -> str:
 
 def check_confirmation_token(token: str) -> CheckedToken:
     """Return the subscriber the token names and whether it expired; raise InvalidToken."""
-    expired = False
+    payload, expired = load_expiring(token, salt=CONFIRMATION_SALT)
+    return CheckedToken(subscriber=_subscriber_named_by(payload), expired=expired)
+
+
+def load_expiring(token: str, *, salt: str) -> tuple[object, bool]:
+    """Return a confirmation-type token's payload and whether it expired; raise InvalidToken.
+
+    An expired signature is genuine, only old: it is read again without the age limit so
+    that the expired page can offer a new link to the same address.
+    """
     try:
-        payload = signing.loads(token, salt=CONFIRMATION_SALT, max_age=CONFIRMATION_MAX_AGE)
+        return signing.loads(token, salt=salt, max_age=CONFIRMATION_MAX_AGE), False
     except signing.SignatureExpired:
-        # The signature is genuine, only old: read it again without the age limit so the
-        # expired page can offer a new link to that address.
-        expired = True
         try:
-            payload = signing.loads(token, salt=CONFIRMATION_SALT, max_age=None)
+            return signing.loads(token, salt=salt, max_age=None), True
         except (signing.BadSignature, ValueError) as error:
             raise InvalidToken from error
     except (signing.BadSignature, ValueError) as error:
         raise InvalidToken from error
-
-    return CheckedToken(subscriber=_subscriber_named_by(payload), expired=expired)
 
 
 def _subscriber_named_by(payload: object) -> Subscriber:
@@ -110,3 +114,41 @@ def preferences_url(subscriber: Subscriber) -> str:
     """Return the absolute link to the subscriber's preferences page, for emails."""
     token = make_preferences_token(subscriber)
     return settings.SITE_URL + reverse("newsletter:preferences", kwargs={"token": token})
+
+
+ALERT_SALT = "newsletter.alert"
+
+
+@dataclass(frozen=True)
+class CheckedAlertToken:
+    alert: Alert
+    expired: bool
+
+
+def make_alert_token(alert: Alert) -> str:
+    """Return the token of an alert's confirmation link (valid as long as a sign-up's)."""
+    subscriber = alert.subscriber
+    return signing.dumps(
+        {"alert": alert.pk, "id": subscriber.pk, "email": subscriber.email}, salt=ALERT_SALT
+    )
+
+
+def check_alert_token(token: str) -> CheckedAlertToken:
+    """Return the alert the token names and whether it expired; raise InvalidToken."""
+    payload, expired = load_expiring(token, salt=ALERT_SALT)
+    subscriber = _subscriber_named_by(payload)
+    alert_id = payload.get("alert")
+    if type(alert_id) is not int:
+        raise InvalidToken
+    # A removed alert, or one of another subscriber, makes the link invalid.
+    alert = subscriber.alerts.select_related("search").filter(pk=alert_id).first()
+    if alert is None:
+        raise InvalidToken
+    alert.subscriber = subscriber
+    return CheckedAlertToken(alert=alert, expired=expired)
+
+
+def alert_confirmation_url(alert: Alert) -> str:
+    """Return the absolute link confirming an alert, for its email."""
+    token = make_alert_token(alert)
+    return settings.SITE_URL + reverse("newsletter:alert-confirm", kwargs={"token": token})

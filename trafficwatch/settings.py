@@ -377,3 +377,10 @@ LOGGING = {
         "trafficwatch": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
+
+# Digests (newsletter/digests.py): a task checks every DIGEST_CHECK_SECONDS whether a new
+# week or month has started and, once per period, matches and queues its digests; it is
+# sent like an issue (the NEWSLETTER_* sending settings apply).
+DIGEST_CHECK_SECONDS = env_positive_number("DIGEST_CHECK_SECONDS", 60 * 60)  # 1 hour
+# PostgreSQL's work_mem for the digest matching transaction only (sorting every match).
+DIGEST_MATCH_WORK_MEM = os.environ.get("DIGEST_MATCH_WORK_MEM", "256MB")

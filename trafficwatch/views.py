@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 from django.views.static import serve
 
 from news.cache import news
@@ -25,7 +25,7 @@ NEWS_FLASH_SECTION = "news-flash"
 RESOURCE_CENTER_SECTION = "european-resource-center"
 
 
-@require_GET
+@require_safe
 @cache_anonymous_page(news, library)
 def home(request: HttpRequest) -> HttpResponse:
     articles = Article.objects.published().select_related("section", "source")
@@ -41,7 +41,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
-@require_GET
+@require_safe
 def healthz(request: HttpRequest) -> JsonResponse:
     """Answer 200 when the app and its database answer, 503 when the database does not."""
     try:
@@ -55,7 +55,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok", "database": "ok"})
 
 
-@require_GET
+@require_safe
 def robots_txt(request: HttpRequest) -> HttpResponse:
     lines = [
         "User-agent: *",
@@ -70,7 +70,7 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
 
 
-@require_GET
+@require_safe
 def media(request: HttpRequest, path: str) -> HttpResponse:
     """Serve an uploaded file, in development and tests only (trafficwatch/urls.py)."""
     # MEDIA_ROOT is read per request: tests point it at a temporary folder.

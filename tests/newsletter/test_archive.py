@@ -20,10 +20,10 @@ pytestmark = pytest.mark.django_db
 # The count for the paginator, the page of issues.
 LIST_QUERIES = 2
 # The issue, its articles with section and source, its resources with category, their
-# countries.
-ISSUE_QUERIES = 4
-# The archive's count and latest times (the ETag and Last-Modified), the issues.
-FEED_QUERIES = 2
+# countries; the next scheduled article and resource (when the cached page must expire).
+ISSUE_QUERIES = 6
+# The issues (the ETag and Last-Modified come from the archive's cache generation).
+FEED_QUERIES = 1
 XSS = '<script>alert("owned")</script>'
 
 

@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from news.models import Article
+from newsletter.sending import queue_issue
 from tests.factories import (
     ArticleFactory,
     DraftArticleFactory,
@@ -18,6 +19,7 @@ from tests.factories import (
     ScheduledArticleFactory,
     SourceFactory,
 )
+from tests.newsletter.factories import IssueFactory, SentIssueFactory
 from tests.processes import in_another_process
 from tests.trafficwatch.admin_forms import form_data
 from trafficwatch import preview
@@ -51,6 +53,38 @@ def test_a_page_seen_before_is_served_again_without_asking_the_database(
     assert "Network dismantled in Bulgaria" in again.text
     assert "Guidelines for first responders" in again.text
     assert article.title in client.get(article.get_absolute_url()).text
+
+
+def test_the_newsletter_archive_is_served_again_without_asking_the_database(
+    client, django_assert_num_queries
+):
+    issue = SentIssueFactory(subject="March issue")
+    for url in ("/newsletter/issues/", issue.get_absolute_url()):
+        first = client.get(url)
+        with django_assert_num_queries(0):
+            again = client.get(url)
+        assert again.content == first.content
+        assert "March issue" in again.text
+
+
+def test_an_issue_sent_shows_in_the_archive_at_once(client):
+    SentIssueFactory(subject="March issue")
+    visit_all(client, ["/newsletter/issues/"])
+    issue = IssueFactory(subject="April issue")
+
+    queue_issue(issue)
+
+    assert "April issue" in client.get("/newsletter/issues/").text
+
+
+def test_an_article_unpublished_after_an_issue_went_out_leaves_its_page_at_once(client):
+    article = ArticleFactory(title="Network dismantled in Bulgaria")
+    issue = SentIssueFactory(articles=[article])
+    assert article.title in client.get(issue.get_absolute_url()).text
+
+    Article.objects.filter(pk=article.pk).update(status=Article.Status.DRAFT)
+
+    assert article.title not in client.get(issue.get_absolute_url()).text
 
 
 def test_a_title_edited_in_the_admin_shows_on_the_next_visit_to_every_page(client, staff):

@@ -1,6 +1,9 @@
 """Every kind of response carries the security headers (issue "Production hardening")."""
 
+import base64
+import hashlib
 import json
+import re
 
 import pytest
 from django.urls import path
@@ -228,3 +231,35 @@ def test_an_https_site_sends_hsts_upgrades_requests_and_redirects_plain_http(pro
     assert production["hsts"] == "max-age=31536000; includeSubDomains; preload"
     assert "upgrade-insecure-requests" in policy(production["csp"])
     assert production["plain"] == [301, "https://traffickingwatch.example/"]
+
+
+def test_every_public_page_answers_head_as_it_answers_get(client, content):
+    """Link checkers, monitors and caches ask with HEAD: a 405 would report the site broken."""
+    for name, url in public_urls(content).items():
+        got = client.get(url)
+        head = client.head(url)
+        assert head.status_code == got.status_code, name
+        body = b"".join(head.streaming_content) if head.streaming else head.content
+        assert body == b"", name
+        assert head["Content-Type"] == got["Content-Type"], name
+
+
+SCRIPT_TAG = re.compile(r"<script\b[^>]*>")
+
+
+def test_every_script_of_a_public_page_carries_the_integrity_hash_of_its_file(client, content):
+    """Subresource Integrity: the browser runs a script only if its bytes match the hash."""
+    checked = set()
+    for name, response in all_responses(client, content).items():
+        if not response["Content-Type"].startswith("text/html"):
+            continue
+        for tag in SCRIPT_TAG.findall(response.content.decode()):
+            if "src=" not in tag:
+                continue  # JSON-LD data, not code
+            src = re.search(r'src="([^"]+)"', tag)[1]
+            integrity = re.search(r'integrity="sha384-([^"]+)"', tag)
+            assert integrity, (name, tag)
+            script = b"".join(client.get(src).streaming_content)
+            assert base64.b64encode(hashlib.sha384(script).digest()).decode() == integrity[1]
+            checked.add(src)
+    assert len(checked) >= 3  # the quick exit, the library and the citation scripts

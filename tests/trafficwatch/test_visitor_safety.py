@@ -115,6 +115,10 @@ def test_a_subscriber_record_keeps_no_ip_address(browser_client):
         "updated_at",
         "confirmed_at",
         "unsubscribed_at",
+        "wants_newsletter",
+        "wants_resource_digest",
+        "wants_news_digest",
+        "digest_frequency",
     }
     assert address not in " ".join(str(value) for value in row.values())
 
