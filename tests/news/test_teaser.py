@@ -1,0 +1,60 @@
+"""The teaser partial reads precomputed values (Article.card): its HTML must not change."""
+
+from pathlib import Path
+
+import pytest
+from django.template import engines
+from django.template.loader import get_template
+
+from news.models import Article
+from tests.factories import ArticleFactory, ArticleWithImageFactory, SourceFactory
+
+pytestmark = pytest.mark.django_db
+
+# includes/article_teaser.html as it was, reading the article's attributes in the template.
+REFERENCE = Path(__file__).with_name("teaser_reference.html")
+OPTIONS = [
+    {"level": 2, "show_section": True},
+    {"level": 3},
+    {"level": 3, "compact": True},
+    {},
+]
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+
+def test_the_teaser_renders_what_it_did_before_the_card(media):
+    ArticleWithImageFactory(source=SourceFactory(name="Eurojust & Co <AP>"), standfirst="Lead")
+    ArticleWithImageFactory(title='Quotes "and" <tags>', teaser="Short & sweet")
+    ArticleFactory(source=SourceFactory(name="OSCE"), teaser="Text", standfirst="Lead")
+    ArticleFactory()
+    reference = engines["django"].from_string(REFERENCE.read_text())
+    teaser = get_template("includes/article_teaser.html")
+    articles = Article.objects.select_related("section", "source")
+    assert any(article.image_renditions for article in articles)
+
+    for article in articles:
+        for options in OPTIONS:
+            context = {"article": article, **options}
+            assert teaser.render(context) == reference.render(context)
+
+
+def test_the_card_gives_the_teaser_its_links_and_dates(media):
+    article = ArticleWithImageFactory(slug="raid-in-spain")
+
+    card = article.card
+
+    assert card["url"] == "/news/raid-in-spain/"
+    assert card["published_iso"] == reference_render(article, '{{ a.published_at|date:"c" }}')
+    assert card["published_date"] == reference_render(
+        article, '{{ a.published_at|date:"DATE_FORMAT" }}'
+    )
+    assert card["image_srcset"] == article.image_srcset != ""
+    assert article.section.news_url == f"/news/?section={article.section.slug}"
+
+
+def reference_render(article: Article, source: str) -> str:
+    return engines["django"].from_string(source).render({"a": article})
