@@ -304,6 +304,7 @@ def main() -> int:
         else None,
         "worker_peak_rss_mb": worker_peaks,
         "worker_cpu_seconds": worker_cpu,
+        "worker_cpu_ms_per_message": round(sum(worker_cpu) * 1000 / total, 2) if total else None,
         "sink_messages": total,
         "duplicates": sum(count - 1 for count in received.values() if count > 1),
         "missed": len(expected - set(received)),
@@ -326,7 +327,8 @@ def main() -> int:
     )
     print(
         f"senddigests returned in {report['senddigests_seconds']} s; progress {counts}; "
-        f"worker CPU {worker_cpu} s, peak RSS {worker_peaks} MB; load average "
+        f"worker CPU {worker_cpu} s ({report['worker_cpu_ms_per_message']} ms a message, "
+        f"Django's start-up included), peak RSS {worker_peaks} MB; load average "
         f"{' '.join(f'{load:.1f}' for load in os.getloadavg())}"
     )
     if arguments.json:

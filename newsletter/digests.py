@@ -29,9 +29,12 @@ Sending goes through the newsletter's outbox machinery (newsletter/sending.py: c
 a lease, one SMTP connection per batch, retries with back-off, sweep), scoped by the run.
 Just before each message the subscriber is read again: unsubscribed, or neither digest
 wanted any longer, means skipped; a resource or article unpublished since is left out.
-Each section (an alert's list, the news) is rendered once per run and worker and shared
-by every digest listing the same items; the MIME message is filled into a byte skeleton,
-as issues are (messages.py), with Django's email classes as the fallback.
+Each section (an alert's list, the news) is rendered once per run and worker process,
+in text and HTML, CRLF and UTF-8, and shared by every digest listing the same items; the
+digest templates' frame is rendered once per language with markers where the subscriber's
+values go. A digest is then joined from bytes, not rendered, and filled into a byte
+skeleton of the MIME message, as issues are (messages.py), with Django's email classes
+as the fallback. Both ways give the same bytes as rendering the templates (tests check).
 
 Scheduling. `check_digests` runs the step and enqueues itself DIGEST_CHECK_SECONDS later
 (run_after). The one `DigestSchedule` row holds the time the next check is due; a check
@@ -45,8 +48,9 @@ it also replaces a chain whose check is two intervals overdue (a lost task queue
 import functools
 import logging
 import re
+import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.utils import formataddr, formatdate, make_msgid
 
@@ -58,6 +62,7 @@ from django.db.models import Count, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import conditional_escape
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django_tasks import task
@@ -331,6 +336,12 @@ class Section:
     articles: frozenset[int]
     text: str
     html: str
+    text_piece: "Piece" = field(init=False, repr=False, compare=False)
+    html_piece: "Piece" = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "text_piece", Piece.of(self.text))
+        object.__setattr__(self, "html_piece", Piece.of(self.html))
 
 
 @dataclass(frozen=True)
@@ -342,6 +353,23 @@ class DigestContent:
 
 # Rendered sections kept per run and worker; enough for every distinct filter of a run.
 SECTION_CACHE_SIZE = 5_000
+RUN_CACHES: dict[tuple[int, datetime], dict[str, dict]] = {}
+RUN_CACHES_LOCK = threading.Lock()
+
+
+def run_cache(run: DigestRun) -> dict[str, dict]:
+    """Return the sections and items rendered for run in this worker process.
+
+    Shared by the send threads and the successive send tasks of a worker: each rendered
+    every section again, which was most of the work of a batch.
+    """
+    key = (run.pk, run.created_at)
+    with RUN_CACHES_LOCK:
+        if key not in RUN_CACHES:
+            if len(RUN_CACHES) >= 4:  # a weekly and a monthly run at most, in practice
+                del RUN_CACHES[next(iter(RUN_CACHES))]
+            RUN_CACHES[key] = {"sections": {}, "items": {}}
+        return RUN_CACHES[key]
 
 
 class DigestOutbox(Outbox):
@@ -378,29 +406,34 @@ class DigestOutbox(Outbox):
                 article_ids.update(group["articles"])
         # Read again now: whatever was unpublished since the matching drops out.
         searches = SavedSearch.objects.in_bulk(search_ids)
-        # Kept on the run object: a send task renders each distinct section once.
-        cache = scope.__dict__.setdefault("_rendered_sections", {})
+        shared = run_cache(scope)
+        cache = shared["sections"]
         if len(cache) > SECTION_CACHE_SIZE:
             cache.clear()
-        resources, articles = items(
-            scope.__dict__.setdefault("_shown_items", {}), resource_ids, article_ids
-        )
+        resources, articles = items(shared["items"], resource_ids, article_ids)
+        language = get_language()
         content = {}
         for pk, groups, news in rows:
             sections = []
             for group in groups:
-                if group["search"] is not None and group["search"] not in searches:
+                search = group["search"]
+                if search is not None and search not in searches:
                     continue  # the search is gone with its last alert
                 sections.append(
-                    section(
+                    cached_section(
                         cache,
-                        searches.get(group["search"]),
-                        [resources[i] for i in group["resources"] if i in resources],
-                        [articles[i] for i in group["articles"] if i in articles],
+                        language,
+                        searches.get(search),
+                        tuple(i for i in group["resources"] if i in resources),
+                        tuple(i for i in group["articles"] if i in articles),
+                        resources,
+                        articles,
                     )
                 )
-            news_items = [articles[i] for i in news if i in articles]
-            sections.append(section(cache, None, [], news_items, news=True))
+            news_ids = tuple(i for i in news if i in articles)
+            sections.append(
+                cached_section(cache, language, None, (), news_ids, resources, articles, news=True)
+            )
             content[pk] = DigestContent(sections=[s for s in sections if s is not None])
         return content
 
@@ -473,16 +506,35 @@ def section(
     cache: dict, search: SavedSearch | None, resources: list, articles: list, *, news=False
 ) -> Section | None:
     """Return the rendered section listing these items (None if empty), from cache if seen."""
-    if not (resources or articles):
-        return None
-    key = (
+    return cached_section(
+        cache,
         get_language(),
-        news,
-        search.pk if search else None,
+        search,
         tuple(item["id"] for item in resources),
         tuple(item["id"] for item in articles),
+        {item["id"]: item for item in resources},
+        {item["id"]: item for item in articles},
+        news=news,
     )
-    if key not in cache:
+
+
+def cached_section(
+    cache: dict,
+    language: str | None,
+    search: SavedSearch | None,
+    resource_ids: tuple[int, ...],
+    article_ids: tuple[int, ...],
+    resources: dict[int, dict],
+    articles: dict[int, dict],
+    *,
+    news: bool = False,
+) -> Section | None:
+    """Return the section listing these items by id (None if empty), rendered once."""
+    if not (resource_ids or article_ids):
+        return None
+    key = (language, news, search.pk if search else None, resource_ids, article_ids)
+    found = cache.get(key)  # another send thread may clear the cache meanwhile
+    if found is None:
         site_url = settings.SITE_URL
         if news:
             title, url = _("News"), site_url + reverse("news:article-list")
@@ -490,15 +542,73 @@ def section(
             title, url = search.description, site_url + search.get_absolute_url()
         else:
             title, url = _("New in the library"), site_url + reverse("resources:resource-list")
-        context = {"title": title, "url": url, "resources": resources, "articles": articles}
-        cache[key] = Section(
+        context = {
+            "title": title,
+            "url": url,
+            "resources": [resources[i] for i in resource_ids],
+            "articles": [articles[i] for i in article_ids],
+        }
+        found = cache[key] = Section(
             news=news,
-            resources=frozenset(key[3]),
-            articles=frozenset(key[4]),
+            resources=frozenset(resource_ids),
+            articles=frozenset(article_ids),
             text=render_to_string("newsletter/digest/section.txt", context),
             html=render_to_string("newsletter/digest/section.html", context),
         )
-    return cache[key]
+    return found
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A stretch of a digest's text or HTML, with its SMTP bytes and line lengths.
+
+    A digest is joined from pieces (the frame, the sections, the subscriber's values), so
+    the bytes and the longest line of each are worked out once, not per 30 kB message.
+    """
+
+    text: str
+    data: bytes  # CRLF line breaks, UTF-8
+    first: int  # bytes before the first line break (all of them if none)
+    last: int  # bytes after the last line break
+    longest: int  # the longest line between the first and the last break
+    broken: bool  # holds a line break
+    joinable: bool  # its CRLF form is the same joined to anything that follows
+
+    @classmethod
+    def of(cls, text: str) -> "Piece":
+        data = crlf(text).encode()
+        lines = data.split(b"\r\n")
+        return cls(
+            text=text,
+            data=data,
+            first=len(lines[0]),
+            last=len(lines[-1]),
+            longest=max((len(line) for line in lines[1:-1]), default=0),
+            broken=len(lines) > 1,
+            joinable=not text.endswith("\r"),
+        )
+
+
+def joined(pieces: list[Piece]) -> tuple[bytes, int, int, int] | None:
+    """Return the pieces' bytes and the lengths of their first, longest and last lines.
+
+    None if joining them would change their line breaks (a CR ending a piece).
+    """
+    if not all(piece.joinable for piece in pieces[:-1]):
+        return None
+    first = longest = current = 0
+    broken = False
+    for piece in pieces:
+        if piece.broken:
+            if not broken:
+                first, broken = current + piece.first, True
+            longest = max(longest, current + piece.first, piece.longest)
+            current = piece.last
+        else:
+            current += piece.first
+    if not broken:
+        first = current
+    return b"".join(piece.data for piece in pieces), first, max(longest, current), current
 
 
 @dataclass(frozen=True)
@@ -508,9 +618,17 @@ class DigestMessage:
     name: str
     address: str
     subject: str
-    text: str
-    html: str
+    text_pieces: list[Piece]
+    html_pieces: list[Piece]
     headers: dict[str, str]
+
+    @property
+    def text(self) -> str:
+        return "".join(piece.text for piece in self.text_pieces)
+
+    @property
+    def html(self) -> str:
+        return "".join(piece.text for piece in self.html_pieces)
 
     def email(self, *, connection=None) -> EmailMultiAlternatives:
         email = EmailMultiAlternatives(
@@ -531,14 +649,19 @@ class DigestMessage:
         """
         mark = skeleton()
         to = formataddr((self.name, self.address), charset="utf-8") if self.name else self.address
-        text, html = crlf(self.text), crlf(self.html)
         extra = "".join(f"{name}: {value}\r\n" for name, value in self.headers.items())
+        text, html = joined(self.text_pieces), joined(self.html_pieces)
+        if text is None or html is None:  # a stray CR before a LF: join, then convert
+            text, html = joined([Piece.of(self.text)]), joined([Piece.of(self.html)])
+        text_data, _first, text_longest, text_last = text
+        html_data, html_first, html_longest, _last = html
         if (
             mark is None
             or not (self.subject.isascii() and extra.isascii() and to.isascii())
             or CONTROL_CHARACTERS.search(self.subject + to + extra.replace("\r\n", ""))
             or len(self.subject) > 900
-            or any(len(line.encode()) > 998 for line in (text + html).split("\r\n"))
+            # As the lines of text + html: the text's last line and the HTML's first are one.
+            or max(text_longest, html_longest, text_last + html_first) > 998
         ):
             return None
         values = {
@@ -547,8 +670,8 @@ class DigestMessage:
             SKELETON_HEADERS: extra.encode(),
             SKELETON_DATE: formatdate(localtime=settings.EMAIL_USE_LOCALTIME).encode(),
             SKELETON_ID: make_msgid(domain=DNS_NAME).encode(),
-            SKELETON_TEXT: text.encode(),
-            SKELETON_HTML: html.encode(),
+            SKELETON_TEXT: text_data,
+            SKELETON_HTML: html_data,
         }
         return SKELETON_MARKERS.sub(lambda match: values[match[0]], mark)
 
@@ -575,8 +698,8 @@ def skeleton() -> bytes | None:
         name="",
         address=SKELETON_TO.decode(),
         subject=SKELETON_SUBJECT.decode(),
-        text=SKELETON_TEXT.decode(),
-        html=SKELETON_HTML.decode(),
+        text_pieces=[Piece.of(SKELETON_TEXT.decode())],
+        html_pieces=[Piece.of(SKELETON_HTML.decode())],
         headers={name: value},
     ).email()
     email.extra_headers.update({"Date": SKELETON_DATE.decode(), "Message-ID": SKELETON_ID.decode()})
@@ -587,10 +710,55 @@ def crlf(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\r\n")
 
 
+# What varies per subscriber in digest.txt and digest.html: rendered once per language
+# with these markers (letters only, so escaping leaves them alone), then split at them.
+FRAME_VALUES = ("subject", "greeting", "preferences_url", "unsubscribe_url")
+FRAME_SECTIONS = "TWDIGESTFRAMESECTIONS"
+FRAME_MARKERS = {f"TWDIGESTFRAME{name.upper().replace('_', '')}": name for name in FRAME_VALUES}
+FRAME_MARKERS[FRAME_SECTIONS] = "sections"
+FRAME_SPLIT = re.compile("(" + "|".join(FRAME_MARKERS) + ")")
+
+
+@dataclass(frozen=True)
+class FrameSection:
+    text: str = FRAME_SECTIONS
+    html: str = FRAME_SECTIONS
+
+
+@functools.lru_cache(maxsize=32)
+def frame(
+    template: str, language: str | None, site_name: str, site_url: str
+) -> tuple[Piece | str, ...]:
+    """Return the digest template rendered once, as fixed pieces and the names of slots."""
+    context = {marker_value: marker for marker, marker_value in FRAME_MARKERS.items()}
+    context.update(sections=[FrameSection()], site_name=site_name, site_url=site_url)
+    rendered = render_to_string(template, context)
+    return tuple(
+        FRAME_MARKERS[part] if part in FRAME_MARKERS else Piece.of(part)
+        for part in FRAME_SPLIT.split(rendered)
+        if part
+    )
+
+
+def fill(
+    frame_parts: tuple[Piece | str, ...], values: dict[str, Piece], sections: list[Piece]
+) -> list[Piece]:
+    pieces = []
+    for part in frame_parts:
+        if part == "sections":
+            pieces.extend(sections)
+        elif isinstance(part, str):
+            pieces.append(values[part])
+        else:
+            pieces.append(part)
+    return pieces
+
+
 def digest_message(content: DigestContent, subscriber: Subscriber) -> DigestMessage | None:
     """Return the digest to subscriber, or None when nothing is left to list.
 
-    The sections follow the subscriber's preferences as they are now.
+    The sections follow the subscriber's preferences as they are now. The message is the
+    digest templates' rendering, joined from a once-rendered frame and sections.
     """
     sections = [
         section
@@ -601,27 +769,39 @@ def digest_message(content: DigestContent, subscriber: Subscriber) -> DigestMess
     article_count = len(frozenset().union(*(section.articles for section in sections)))
     if not (resource_count or article_count):
         return None
-    subject = digest_subject(resource_count, article_count)
+    language = get_language()
+    site = (language, settings.SITE_NAME, settings.SITE_URL)
+    subject = subject_for(site[:2], resource_count, article_count)
     headers = list_unsubscribe_headers(subscriber)
-    context = {
+    values = {
         "subject": subject,
         "greeting": greeting_for(subscriber),
-        "sections": sections,
         "preferences_url": preferences_url(subscriber),
         # The header's very link (signed once, not twice): "<https://…>".
         "unsubscribe_url": headers["List-Unsubscribe"][1:-1],
-        "site_name": settings.SITE_NAME,
-        "site_url": settings.SITE_URL,
     }
-    name = clean_name(subscriber.name)
     return DigestMessage(
-        name=name,
+        name=clean_name(subscriber.name),
         address=subscriber.email,
         subject=subject,
-        text=render_to_string("newsletter/digest/digest.txt", context),
-        html=render_to_string("newsletter/digest/digest.html", context),
+        text_pieces=fill(
+            frame("newsletter/digest/digest.txt", *site),
+            {name: Piece.of(str(value)) for name, value in values.items()},
+            [section.text_piece for section in sections],
+        ),
+        html_pieces=fill(
+            frame("newsletter/digest/digest.html", *site),
+            {name: Piece.of(conditional_escape(value)) for name, value in values.items()},
+            [section.html_piece for section in sections],
+        ),
         headers=headers,
     )
+
+
+@functools.lru_cache(maxsize=4096)
+def subject_for(site: tuple[str | None, str], resources: int, articles: int) -> str:
+    """Return digest_subject(resources, articles) for the (language, site name)."""
+    return digest_subject(resources, articles)
 
 
 def digest_subject(resources: int, articles: int) -> str:

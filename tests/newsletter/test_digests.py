@@ -1,19 +1,25 @@
 """Digests: matching alerts in the database, once per period, sent into a real SMTP sink."""
 
+import random
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from functools import partial
 
 import pytest
 import time_machine
+from django.conf import settings as django_settings
 from django.core.management import call_command
 from django.http import QueryDict
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django_tasks import default_task_backend
 
 from newsletter import digests, services
 from newsletter.apps import start_digest_checks
+from newsletter.emails import list_unsubscribe_headers
+from newsletter.messages import greeting_for
 from newsletter.models import DigestDelivery, DigestRun, DigestSchedule, Subscriber
+from newsletter.tokens import preferences_url
 from resources.filters import LibraryQuery
 from resources.models import Country
 from tests.factories import (
@@ -328,6 +334,75 @@ def test_the_fast_digest_bytes_equal_the_message_djangos_email_classes_build(nam
     for kind in ("plain", "html"):
         assert fast.get_body((kind,)).get_content() == slow.get_body((kind,)).get_content()
     assert "Trafficking &amp; &lt;labour&gt;" in fast.get_body(("html",)).get_content()
+
+
+@pytest.mark.parametrize(
+    "name", ["", "Ann", "María Ortega", 'Zoë "Q" <b>, Jr', "Sly\r\nBcc: x@y.org"]
+)
+def test_a_digest_joined_from_pieces_is_what_the_templates_render(name, wednesday):
+    """Frame and sections are rendered once and joined per subscriber: same text, same HTML."""
+    reader = ConfirmedSubscriberFactory(
+        email="reader@example.org", name=name, wants_resource_digest=True, wants_news_digest=True
+    )
+    resource = published(title="Trafficking & <labour>\r\nünïcode")
+    article = ArticleFactory(title="News ✓ & more", published_at=timezone.now())
+    [resources, articles] = digests.items({}, {resource.pk}, {article.pk})
+    content = digests.DigestContent(
+        sections=[
+            digests.section({}, None, list(resources.values()), []),
+            digests.section({}, None, [], list(articles.values()), news=True),
+        ]
+    )
+    message = digests.digest_message(content, reader)
+    headers = list_unsubscribe_headers(reader)
+    context = {
+        "subject": message.subject,
+        "greeting": greeting_for(reader),
+        "sections": content.sections,
+        "preferences_url": preferences_url(reader),
+        "unsubscribe_url": headers["List-Unsubscribe"][1:-1],
+        "site_name": django_settings.SITE_NAME,
+        "site_url": django_settings.SITE_URL,
+    }
+
+    assert message.text == render_to_string("newsletter/digest/digest.txt", context)
+    assert message.html == render_to_string("newsletter/digest/digest.html", context)
+    assert b"Trafficking &amp; &lt;labour&gt;" in message.as_bytes()
+
+
+def test_joined_pieces_measure_their_lines_as_the_whole_text_would():
+    """The longest line of a digest is worked out from its pieces' lines, across joins."""
+    draw = random.Random(8)
+    for _attempt in range(500):
+        texts = [
+            "".join(draw.choice(["a", "é", "\n", "\r\n", "\r", "bb"]) for _ in range(8))
+            for _ in range(draw.randrange(1, 6))
+        ]
+        pieces = [digests.Piece.of(text) for text in texts]
+        whole = digests.joined([digests.Piece.of("".join(texts))])
+        lines = digests.crlf("".join(texts)).encode().split(b"\r\n")
+        assert whole[1:] == (len(lines[0]), max(map(len, lines)), len(lines[-1]))
+        if all(not text.endswith("\r") for text in texts[:-1]):
+            assert digests.joined(pieces) == whole
+        else:  # a CR ending a piece and a LF starting the next are one break, joined
+            assert digests.joined(pieces) is None
+
+
+def test_the_send_threads_of_a_worker_share_the_rendered_sections(
+    sink_server, wednesday, run_digests
+):
+    ConfirmedSubscriberFactory(
+        wants_resource_digest=True, digest_frequency=Subscriber.Frequency.WEEKLY
+    )
+    published(title="Shared")
+
+    [(weekly, created), _monthly] = run_digests(NEXT_MONDAY)
+
+    assert created == 1
+    assert len(sink_server.sink.messages) == 1
+    again = DigestRun.objects.get(pk=weekly.pk)  # as another send thread or task loads it
+    assert digests.run_cache(again) is digests.run_cache(weekly)
+    assert len(digests.run_cache(again)["sections"]) == 1
 
 
 def test_migrate_starts_the_periodic_check_once(settings):
