@@ -17,10 +17,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
+from news.cache import news
 from news.models import Article
+from resources.cache import library
 from resources.filters import search_text, single, suggestion
 from resources.models import Resource
 
+from .page_cache import cache_anonymous_page
 from .params import InvalidParameter, page_number, paginate
 
 RESULTS_PER_PAGE = 20
@@ -183,6 +186,7 @@ class SiteResults:
 
 
 @require_safe
+@cache_anonymous_page(news, library)
 def search(request: HttpRequest) -> HttpResponse:
     query = SiteQuery.from_params(request.GET)
     context = {"query": query}
