@@ -246,6 +246,8 @@ def main() -> int:
         "EMAIL_USE_TLS": "0",
     }
     env.pop("EMAIL_HOST_USER", None), env.pop("EMAIL_HOST_PASSWORD", None)
+    # As bench/newsletter.py: 4 senders per worker, as the figures were measured.
+    env.setdefault("NEWSLETTER_SEND_THREADS", "4")
     manage = [sys.executable, str(ROOT / "manage.py")]
     workers = [
         subprocess.Popen(

@@ -275,8 +275,10 @@ NEWSLETTER_BATCH_SIZE = int(env_positive_number("NEWSLETTER_BATCH_SIZE", 200))
 # How many send tasks one issue starts: at most this many workers send it at once.
 NEWSLETTER_SEND_TASKS = int(env_positive_number("NEWSLETTER_SEND_TASKS", 4))
 # Senders side by side in one worker, each with its own SMTP connection; a worker killed
-# mid-send may have had one message in flight per sender.
-NEWSLETTER_SEND_THREADS = int(env_positive_number("NEWSLETTER_SEND_THREADS", 1 if TESTING else 4))
+# mid-send may have had one message in flight per sender. One by default, so that a killed
+# worker repeats at most one message (issues 5 and 7); more senders trade that for speed
+# (bench/README.md: 4 per worker send about three times as fast to a slow server).
+NEWSLETTER_SEND_THREADS = int(env_positive_number("NEWSLETTER_SEND_THREADS", 1))
 # Proxies whose X-Forwarded-For is believed (trafficwatch/client.py); gunicorn reads the
 # same variable for X-Forwarded-Proto.
 TRUSTED_PROXIES = env_list("FORWARDED_ALLOW_IPS", "127.0.0.1")
