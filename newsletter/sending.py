@@ -24,6 +24,7 @@ import logging
 import smtplib
 import threading
 import time
+from abc import ABC, abstractmethod
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -63,7 +64,7 @@ QUEUED, SENDING, SENT, FAILED, SKIPPED = (
 )
 
 
-class Outbox:
+class Outbox(ABC):
     """Delivery rows of one kind, scoped by a column, and the tasks that send them.
 
     A subclass names the model, the scope column and the two tasks, and says who still
@@ -77,15 +78,15 @@ class Outbox:
     def table(self) -> str:
         return self.model._meta.db_table
 
-    def send_task(self) -> Task:
-        raise NotImplementedError
+    @abstractmethod
+    def send_task(self) -> Task: ...
 
-    def sweep_task(self) -> Task:
-        raise NotImplementedError
+    @abstractmethod
+    def sweep_task(self) -> Task: ...
 
+    @abstractmethod
     def load(self, scope_id: int) -> Any:
         """Return what the rows of scope_id are sent from (None: nothing to send)."""
-        raise NotImplementedError
 
     def wanted(self, subscriber: Subscriber) -> bool:
         """Say whether subscriber, as they are just before the send, still gets this mail."""
@@ -95,6 +96,7 @@ class Outbox:
         """Return what each row's message needs beyond the scope, read once per batch."""
         return {}
 
+    @abstractmethod
     def message(
         self, scope: Any, row: Any, subscriber: Subscriber, *, raw: bool, mail
     ) -> bytes | EmailMessage | None:
@@ -102,7 +104,6 @@ class Outbox:
 
         Raises ValueError for an address or header that cannot make a message.
         """
-        raise NotImplementedError
 
     def rows(self, scope_id: int) -> models.QuerySet:
         return self.model.objects.filter(**{self.scope: scope_id})

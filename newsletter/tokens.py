@@ -79,8 +79,13 @@ def make_unsubscribe_token(subscriber: Subscriber) -> str:
 
 def check_unsubscribe_token(token: str) -> Subscriber:
     """Return the subscriber the unsubscribe token names; raise InvalidToken."""
+    return _check_lasting_token(token, salt=UNSUBSCRIBE_SALT)
+
+
+def _check_lasting_token(token: str, *, salt: str) -> Subscriber:
+    """Return the subscriber a never-expiring token names; raise InvalidToken."""
     try:
-        payload = signing.loads(token, salt=UNSUBSCRIBE_SALT, max_age=None)
+        payload = signing.loads(token, salt=salt, max_age=None)
     except (signing.BadSignature, ValueError) as error:
         raise InvalidToken from error
     return _subscriber_named_by(payload)
@@ -103,11 +108,7 @@ def make_preferences_token(subscriber: Subscriber) -> str:
 
 def check_preferences_token(token: str) -> Subscriber:
     """Return the subscriber the preferences token names; raise InvalidToken."""
-    try:
-        payload = signing.loads(token, salt=PREFERENCES_SALT, max_age=None)
-    except (signing.BadSignature, ValueError) as error:
-        raise InvalidToken from error
-    return _subscriber_named_by(payload)
+    return _check_lasting_token(token, salt=PREFERENCES_SALT)
 
 
 def preferences_url(subscriber: Subscriber) -> str:
