@@ -214,9 +214,7 @@ def main() -> int:
     from newsletter.models import Alert, DigestDelivery, DigestRun, SavedSearch
 
     print(f"Benchmark database: {database['NAME']} on {database['HOST'] or 'localhost'}")
-    # The newsletter's migrations and what they need: another app's migration still being
-    # written in the same checkout does not stop this benchmark.
-    call_command("migrate", "newsletter", interactive=False, verbosity=0)
+    call_command("migrate", interactive=False, verbosity=0)
     seeding = seed(arguments)
     new_window(arguments)
     with connections["default"].cursor() as cursor:

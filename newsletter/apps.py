@@ -1,4 +1,4 @@
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
@@ -22,6 +22,11 @@ def start_digest_checks(*, using: str = DEFAULT_DB_ALIAS, **kwargs) -> None:
     from .digests import ensure_schedule
     from .models import DigestSchedule
 
-    # A partial migrate (back to before the digests) leaves nothing to schedule.
-    if DigestSchedule._meta.db_table in connections[using].introspection.table_names():
+    # A partial migrate (back to before the digests, or `migrate newsletter` into a new
+    # database, before the task queue's own tables) leaves nothing to schedule yet.
+    needed = [DigestSchedule]
+    if apps.is_installed("django_tasks_db"):
+        needed.append(apps.get_model("django_tasks_database", "DBTaskResult"))
+    tables = set(connections[using].introspection.table_names())
+    if all(model._meta.db_table in tables for model in needed):
         ensure_schedule()

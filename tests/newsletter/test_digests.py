@@ -9,6 +9,7 @@ import pytest
 import time_machine
 from django.conf import settings as django_settings
 from django.core.management import call_command
+from django.db import connection
 from django.http import QueryDict
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -413,3 +414,15 @@ def test_migrate_starts_the_periodic_check_once(settings):
     start_digest_checks(using="default")
 
     assert [result.task.name for result in default_task_backend.results] == ["check_digests"]
+
+
+def test_migrating_the_newsletter_before_the_task_queue_schedules_nothing_yet(settings):
+    # `migrate newsletter` into a new database runs before the task queue's own tables
+    # exist: the check is scheduled by the full migrate that follows, and nothing fails.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    with connection.cursor() as cursor:  # DDL is transactional: the test's rollback undoes it
+        cursor.execute("ALTER TABLE django_tasks_database_dbtaskresult RENAME TO not_yet")
+
+    start_digest_checks(using="default")
+
+    assert not DigestSchedule.objects.exists()
