@@ -429,6 +429,32 @@ class Resource(models.Model):
         """Return the authors in citation order (uses a prefetched `authorships` if present)."""
         return [authorship.author for authorship in self.authorships.all()]
 
+    @property
+    def card(self) -> dict:
+        """Return what includes/resource_card.html shows of the resource, in a dict.
+
+        As Article.card: the template engine finds a dict's keys at once, where it tries
+        several ways before a model's attribute. The countries should be prefetched.
+        """
+        return {
+            "url": self.get_absolute_url(),
+            "title": self.title,
+            "category": self.category.name if self.category_id else "",
+            "year": self.year,
+            "summary": self.summary,
+            "snippet": getattr(self, "snippet", ""),
+            "countries": [country.name for country in self.countries.all()],
+        }
+
+    @property
+    def detailed_card(self) -> dict:
+        """Return card with the regions and authors too (prefetched, as the library does)."""
+        return {
+            **self.card,
+            "regions": [region.name for region in self.regions.all()],
+            "authors": [author.name for author in self.ordered_authors()],
+        }
+
 
 class ResourceAuthor(models.Model):
     """An author's place in a resource's author list; citations depend on the order."""
