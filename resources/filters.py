@@ -6,7 +6,6 @@ a FilterSet does not model. The filtering itself is ResourceQuerySet.filter_by()
 the page, the CSV export and the feed share.
 """
 
-import json
 import re
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
@@ -21,9 +20,9 @@ from django.utils.translation import gettext as _
 
 from trafficwatch.params import InvalidParameter
 
+from . import facet_index
 from .cache import FRAGMENT_TIMEOUT, fragment_key
-from .counts import published_counts_sql
-from .models import Author, Category, Country, Region, Resource, ResourceAuthor
+from .models import Author, Category, Country, Region
 
 MAX_QUERY_LENGTH = 200  # characters of ?q=
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f\ufffe\uffff]")
@@ -273,8 +272,9 @@ def library_counts(
     its own options are OR-ed, so its own choices must not narrow them. They are cached
     per library generation under exactly what they depend on, so the counts of the
     unfiltered library also serve the country facet of ?country=albania. What the cache
-    misses is computed in one query (counted_together()). published must be
-    Resource.objects.published(): the unfiltered figures are read from FacetCount.
+    misses is counted by the facet index (resources/facet_index.py), after one query
+    for the library's version and the search's matches. published (the public
+    resources) is not read: the index applies the publication times itself.
     """
     signatures = {name: query.signature(without=name) for name in FACET_NAMES}
     signatures[COUNT] = query.signature()
@@ -286,7 +286,8 @@ def library_counts(
     counts = {name: found[key] for name, key in keys.items() if key in found}
     missing = [name for name in keys if name not in counts]
     if missing:
-        computed = counted_together(query, published, missing)
+        index, matches = facet_index.current(query.q)
+        computed = index.counts(query, missing, matches=matches, limits=FACET_LIMITS)
         counts.update(computed)
         cache.set_many({keys[name]: computed[name] for name in missing}, timeout=FRAGMENT_TIMEOUT)
     total = counts.pop(COUNT)
@@ -294,98 +295,7 @@ def library_counts(
 
 
 FACET_NAMES = [*(facet.parameter for facet in FACETS), "year"]
-
-
-def counted_together(query: LibraryQuery, published, names: list[str]) -> dict:
-    """Return the figures `names` (facet parameters, "year", COUNT) of library_counts().
-
-    One query: each distinct filtered set of resources is a materialized CTE read by every
-    figure that depends on it (a search's matches are found once, not six times), and
-    the figures of the unfiltered library come from FacetCount (resources/counts.py).
-    """
-    sets: dict[str, tuple[str, str, tuple]] = {}  # signature -> (CTE name, SQL, params)
-    parts: list[tuple[str, list]] = []
-    for name in names:
-        without = None if name == COUNT else name
-        signature = query.signature(without=without)
-        facet = next((facet for facet in FACETS if facet.parameter == name), None)
-        if not any(signature.values()):
-            if name == COUNT:
-                sql, params = published_counts_sql("all")
-            else:
-                sql, params = published_counts_sql(name, facet.limit if facet else None)
-            source = f"({sql}) AS counted(id, n)"
-        else:
-            identity = json.dumps(signature, sort_keys=True, default=str)
-            if identity not in sets:
-                resources = query.resources(published, without=without)
-                rows = resources.order_by().values("id", "category_id", "year")
-                sets[identity] = (f"filtered_{len(sets)}", *rows.query.sql_with_params())
-            cte = sets[identity][0]
-            params = []
-            if name == COUNT:
-                sql = f"SELECT 0, count(*) FROM {cte}"
-            elif name in ("category", "year"):
-                column = "category_id" if name == "category" else "year"
-                sql = f"SELECT {column}, count(*) FROM {cte} WHERE {column} IS NOT NULL GROUP BY 1"
-            else:
-                through = (
-                    ResourceAuthor if name == "author" else getattr(Resource, facet.key).through
-                )
-                sql = (
-                    f"SELECT link.{name}_id, count(*) FROM {through._meta.db_table} AS link "
-                    # A join, not IN (...): PostgreSQL then expects as many ids as the
-                    # CTE holds (not 200) and hashes 38,000 matches of a search rather
-                    # than probing the links' index 76,000 times.
-                    f"JOIN {cte} ON {cte}.id = link.resource_id GROUP BY 1"
-                )
-            if facet is not None:
-                sql += " ORDER BY 2 DESC, 1 LIMIT %s"
-                params.append(facet.limit)
-            source = f"({sql}) AS counted(id, n)"
-        if facet is not None:
-            parts.append(
-                (
-                    f"SELECT %s, row_number() OVER (ORDER BY counted.n DESC, term.name), "
-                    f"term.slug, term.name, counted.n FROM {source} {names_of(facet)}",
-                    [name, *params],
-                )
-            )
-        else:  # the years, newest first, or the count
-            parts.append(
-                (
-                    "SELECT %s, row_number() OVER (ORDER BY counted.id DESC), "
-                    f"counted.id::text, counted.id::text, counted.n FROM {source}",
-                    [name, *params],
-                )
-            )
-    ctes = [(f"{cte} AS MATERIALIZED ({sql})", params) for cte, sql, params in sets.values()]
-    sql = " UNION ALL ".join(f"({part})" for part, _ in parts)
-    params = [param for _, part_params in [*ctes, *parts] for param in part_params]
-    if ctes:
-        sql = "WITH " + ", ".join(cte for cte, _ in ctes) + " " + sql
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = sorted(cursor.fetchall(), key=lambda row: (row[0], row[1]))
-    counts = {name: [] for name in names}
-    for name, _ordinal, value, label, n in rows:
-        counts[name].append((value, label, n))
-    if COUNT in counts:
-        counts[COUNT] = counts[COUNT][0][2] if counts[COUNT] else 0
-    return counts
-
-
-def names_of(facet: Facet) -> str:
-    """Return the SQL joining `counted` (id, n) to the slug and name of each term."""
-    table = facet.model._meta.db_table
-    if facet.limit is None:  # a few hundred terms at most: one pass over them
-        return f"JOIN {table} AS term ON term.id = counted.id"
-    # The (at most `limit`) names read by primary key: as a join, the 20,000 authors were
-    # scanned for the 100 shown. LIMIT 1 keeps PostgreSQL from turning the LATERAL
-    # subquery back into that join.
-    return (
-        f"CROSS JOIN LATERAL (SELECT slug, name FROM {table} WHERE id = counted.id LIMIT 1) AS term"
-    )
+FACET_LIMITS = {facet.parameter: facet.limit for facet in FACETS}
 
 
 def facet_panels(query: LibraryQuery, counts: dict) -> list[FacetPanel]:
