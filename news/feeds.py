@@ -1,5 +1,7 @@
 """RSS 2.0 feeds of the news: all articles, one tag, one section."""
 
+import io
+
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
@@ -32,6 +34,13 @@ class FullContentRssFeed(Rss201rev2Feed):
             **super().rss_attributes(),
             "xmlns:content": "http://purl.org/rss/1.0/modules/content/",
         }
+
+    def write(self, outfile, encoding: str) -> None:
+        # The XML writer writes each tag and text apart, and the response keeps every write
+        # as a chunk of its own (900 a feed): written to a buffer, the feed is one chunk.
+        buffer = io.StringIO()
+        super().write(buffer, encoding)
+        outfile.write(buffer.getvalue().encode(encoding))
 
     def add_item_elements(self, handler, item: dict) -> None:
         super().add_item_elements(handler, item)
