@@ -484,25 +484,3 @@ class ResourceAuthor(models.Model):
         deleted = super().delete(*args, **kwargs)
         Resource.objects.filter(pk=self.resource_id).refresh_search_terms()
         return deleted
-
-
-class FacetCount(models.Model):
-    """How many resources with the status "published" have a term: kept by triggers.
-
-    Migration 0012 keeps the table right on every insert, update or delete of a resource
-    or of its links, in the same transaction, whichever code makes it (bulk writes too).
-    `facet` is "country", "region", "author", "category", "year" (term is the year) or
-    "all" (term 0: the resources themselves). The published resources not public yet
-    (a publication time in the future) are counted here and subtracted by the readers.
-    """
-
-    pk = models.CompositePrimaryKey("facet", "term")
-    facet = models.CharField(max_length=10)
-    term = models.BigIntegerField()
-    count = models.IntegerField(default=0)
-
-    class Meta:
-        indexes = [models.Index(fields=["facet", "-count", "term"], name="facetcount_largest")]
-
-    def __str__(self) -> str:
-        return f"{self.facet} {self.term}: {self.count}"

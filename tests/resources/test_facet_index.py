@@ -306,3 +306,39 @@ def test_seedbench_is_counted_next_though_it_writes_without_triggers(db):
     seed_bench(resources=60, seed=4)
     assert_figures_are_right()
     assert index_figures(LibraryQuery())[COUNT] > 0
+
+
+def test_edits_of_category_year_and_authorship_and_deletions_are_counted_next(library, terms):
+    assert_figures_are_right()
+    resource = library[1]
+    resource.category = next(c for c in terms["category"] if c != resource.category)
+    resource.year = 1999
+    resource.save()
+    assert_figures_are_right()
+    # An authorship moved to another author: an UPDATE of the link row.
+    written = Resource.objects.published().filter(authors__isnull=False).order_by("pk").first()
+    authorship = written.authorships.order_by("pk").first()
+    authorship.author = next(a for a in terms["author"] if a not in written.authors.all())
+    authorship.save()
+    assert_figures_are_right()
+    library[2].delete()
+    assert_figures_are_right()
+    Resource.objects.filter(pk__in=[r.pk for r in library[3:6]]).delete()
+    assert_figures_are_right()
+
+
+def test_the_largest_options_are_the_largest_among_public_resources(terms):
+    """An author with the most resources, all scheduled, takes no place among the largest."""
+    scheduled, second, third = terms["author"][:3]
+    for _ in range(3):
+        ResourceFactory(authors=[scheduled], published_at=timezone.now() + timedelta(days=1))
+    for _ in range(2):
+        ResourceFactory(authors=[second])
+    ResourceFactory(authors=[third])
+    assert index_figures(LibraryQuery(), {"author": 1})["author"] == [
+        ("a-delta", "Delta Writer", 2)
+    ]
+    assert index_figures(LibraryQuery(), {"author": 2})["author"] == [
+        ("a-delta", "Delta Writer", 2),
+        ("a-kilo", "Kilo Writer", 1),
+    ]
