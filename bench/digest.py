@@ -4,10 +4,11 @@
 with `_digest_bench` added): resources, articles and subscribers through seedbench, then
 saved searches drawn from a skewed distribution (a few popular filters, a long tail; one
 in six with search words) and three confirmed alerts per subscriber, and puts 1,000
-resources into this week's window. It starts the SMTP sink process and two task workers
-of bench/newsletter.py, runs `manage.py senddigests` and waits until every digest is
-sent. It reports the time the database took to match everything (DigestRun.match_seconds),
-the rows created, the send rate and whether the sink got exactly one digest per row.
+resources into this week's window. It starts the SMTP sink process (bench/mailsink.py)
+and two task workers as bench/newsletter.py does, runs `manage.py senddigests` and waits
+until every digest is sent. It reports the time the database took to match everything
+(DigestRun.match_seconds), the rows created, the send rate, the processor time of the
+workers and of the sink, and whether the sink got exactly one digest per row.
 """
 
 import argparse
@@ -23,9 +24,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import mailsink  # noqa: E402 (bench/mailsink.py: the SMTP sink)
 import run as bench  # noqa: E402 (bench/run.py: the environment and the database helpers)
 
-# bench/newsletter.py's sink, worker and measuring helpers (its name is the app's, hence
+# bench/newsletter.py's worker and measuring helpers (its name is the app's, hence
 # loaded by path).
 _spec = importlib.util.spec_from_file_location(
     "newsletter_bench", Path(__file__).resolve().parent / "newsletter.py"
@@ -60,6 +62,9 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--timeout", type=float, default=1800, help="give up after (s)")
     parser.add_argument("--seed", type=int, default=8, help="of the random draws (8)")
     parser.add_argument("--fresh", action="store_true", help="drop and recreate the database")
+    parser.add_argument(
+        "--stock-sink", action="store_true", help="the sink reads DATA as aiosmtpd does"
+    )
     parser.add_argument("--json", type=Path, help="also write the results to this JSON file")
     return parser.parse_args()
 
@@ -229,10 +234,13 @@ def main() -> int:
     ready, stop, results = context.Event(), context.Event(), context.Queue()
     connections.close_all()
     sink = context.Process(
-        target=newsletter_bench.run_sink, args=(port, ready, stop, results), daemon=True
+        target=mailsink.run_sink,
+        args=(port, ready, stop, results, arguments.stock_sink),
+        daemon=True,
     )
     sink.start()
     ready.wait(30)
+    sink_start_cpu = newsletter_bench.cpu_seconds(sink.pid)  # not sending yet
 
     env = {
         **os.environ,
@@ -274,12 +282,14 @@ def main() -> int:
 
     worker_peaks = [newsletter_bench.peak_rss_mb(worker.pid) for worker in workers]
     worker_cpu = [newsletter_bench.cpu_seconds(worker.pid) for worker in workers]
+    sink_cpu = round(newsletter_bench.cpu_seconds(sink.pid) - sink_start_cpu, 1)
     for worker in workers:
         worker.terminate()
     for worker in workers:
         worker.wait(30)
     stop.set()
-    received = results.get(timeout=60)
+    sink_results = results.get(timeout=60)
+    received = sink_results["recipients"]
     sink.join(10)
 
     rows = DigestDelivery.objects.filter(run=run)
@@ -305,7 +315,11 @@ def main() -> int:
         "worker_peak_rss_mb": worker_peaks,
         "worker_cpu_seconds": worker_cpu,
         "worker_cpu_ms_per_message": round(sum(worker_cpu) * 1000 / total, 2) if total else None,
+        "sink": "aiosmtpd" if arguments.stock_sink else "mailsink",
+        "sink_cpu_seconds": sink_cpu,
+        "sink_cpu_ms_per_message": round(sink_cpu * 1000 / total, 3) if total else None,
         "sink_messages": total,
+        "sink_bytes": sink_results["bytes"],
         "duplicates": sum(count - 1 for count in received.values() if count > 1),
         "missed": len(expected - set(received)),
         "strangers": len(set(received) - expected),
@@ -328,7 +342,9 @@ def main() -> int:
     print(
         f"senddigests returned in {report['senddigests_seconds']} s; progress {counts}; "
         f"worker CPU {worker_cpu} s ({report['worker_cpu_ms_per_message']} ms a message, "
-        f"Django's start-up included), peak RSS {worker_peaks} MB; load average "
+        f"Django's start-up included), peak RSS {worker_peaks} MB; sink ({report['sink']}) "
+        f"CPU {sink_cpu} s ({report['sink_cpu_ms_per_message']} ms a message), "
+        f"{sink_results['bytes']:,} bytes received; load average "
         f"{' '.join(f'{load:.1f}' for load in os.getloadavg())}"
     )
     if arguments.json:

@@ -1,10 +1,11 @@
 """Newsletter sending benchmark: one issue to N confirmed subscribers by two db_workers.
 
 `.venv/bin/python bench/newsletter.py` seeds its own database (the benchmark database's
-name with `_newsletter` added), starts an SMTP sink process that counts the messages per
-recipient, starts the task workers (`manage.py db_worker`), runs `manage.py sendissue`
-and waits until every delivery is done. It reports messages per second, each worker's
-peak memory (VmHWM) and whether the sink got exactly one message per subscriber.
+name with `_newsletter` added), starts an SMTP sink process (bench/mailsink.py) that
+counts the messages per recipient, starts the task workers (`manage.py db_worker`), runs
+`manage.py sendissue` and waits until every delivery is done. It reports messages per
+second, each worker's peak memory (VmHWM), the processor time of the workers and of the
+sink, and whether the sink got exactly one message per subscriber.
 bench/README.md explains the figures.
 """
 
@@ -15,12 +16,12 @@ import os
 import subprocess
 import sys
 import time
-from collections import Counter
 from pathlib import Path
 from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import mailsink  # noqa: E402 (bench/mailsink.py: the SMTP sink)
 import run as bench  # noqa: E402 (bench/run.py: the environment and the database helpers)
 
 bench.SUFFIX = "_newsletter_bench"
@@ -38,30 +39,11 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument(
         "--fresh", action="store_true", help="drop and recreate the benchmark database first"
     )
+    parser.add_argument(
+        "--stock-sink", action="store_true", help="the sink reads DATA as aiosmtpd does"
+    )
     parser.add_argument("--json", type=Path, help="also write the results to this JSON file")
     return parser.parse_args()
-
-
-# The SMTP sink: a process of its own, as a real mail server would be ----------------------
-
-
-def run_sink(port: int, ready, stop, results) -> None:
-    from aiosmtpd.controller import Controller
-
-    counts: Counter = Counter()
-
-    class Counting:
-        async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802
-            for address in envelope.rcpt_tos:
-                counts[address.lower()] += 1
-            return "250 OK"
-
-    controller = Controller(Counting(), hostname="127.0.0.1", port=port)
-    controller.start()
-    ready.set()
-    stop.wait()
-    controller.stop()
-    results.put(dict(counts))
 
 
 # Seeding -------------------------------------------------------------------------------
@@ -170,9 +152,14 @@ def main() -> int:
     port = bench_free_port()
     context = multiprocessing.get_context("spawn")
     ready, stop, results = context.Event(), context.Event(), context.Queue()
-    sink = context.Process(target=run_sink, args=(port, ready, stop, results), daemon=True)
+    sink = context.Process(
+        target=mailsink.run_sink,
+        args=(port, ready, stop, results, arguments.stock_sink),
+        daemon=True,
+    )
     sink.start()
     ready.wait(30)
+    sink_start_cpu = cpu_seconds(sink.pid)  # Python's and aiosmtpd's start-up: not sending
 
     env = {
         **os.environ,
@@ -216,13 +203,14 @@ def main() -> int:
 
     worker_peaks = [peak_rss_mb(worker.pid) for worker in workers]
     worker_cpu = [cpu_seconds(worker.pid) for worker in workers]
-    sink_cpu = cpu_seconds(sink.pid)
+    sink_cpu = round(cpu_seconds(sink.pid) - sink_start_cpu, 1)
     for worker in workers:
         worker.terminate()
     for worker in workers:
         worker.wait(30)
     stop.set()
-    received = results.get(timeout=60)
+    sink_results = results.get(timeout=60)
+    received = sink_results["recipients"]
     sink.join(10)
 
     span = Delivery.objects.filter(issue=issue, status=Delivery.Status.SENT).aggregate(
@@ -247,8 +235,11 @@ def main() -> int:
         "messages_per_second_while_sending": round(total / sent_span, 1) if sent_span else None,
         "worker_peak_rss_mb": worker_peaks,
         "worker_cpu_seconds": worker_cpu,
+        "sink": "aiosmtpd" if arguments.stock_sink else "mailsink",
         "sink_cpu_seconds": sink_cpu,
+        "sink_cpu_ms_per_message": round(sink_cpu * 1000 / total, 3) if total else None,
         "sink_messages": total,
+        "sink_bytes": sink_results["bytes"],
         "sink_recipients": len(received),
         "duplicates": duplicates,
         "missed": len(expected - set(received)),
@@ -270,7 +261,9 @@ def main() -> int:
     per_message = (sum(worker_cpu) + sink_cpu) * 1000 / max(total, 1)
     print(
         f"Processor time: workers {' + '.join(map(str, worker_cpu))} s, sink {sink_cpu} s "
-        f"({per_message:.2f} ms a message; PostgreSQL's not counted); load average "
+        f"({report['sink_cpu_ms_per_message']} ms a message; {per_message:.2f} ms with the "
+        f"workers', PostgreSQL's not counted); sink ({report['sink']}) received "
+        f"{sink_results['bytes']:,} bytes; load average "
         f"{' '.join(f'{load:.1f}' for load in os.getloadavg())}"
     )
     if arguments.json:
