@@ -5,7 +5,13 @@ Counting the links of the filtered resources in PostgreSQL took 30-260 ms a requ
 resources, their category, year and publication time, and their country, region and
 author links are read once into numpy arrays; any combination of filters is then a few
 boolean masks and np.bincount() over the links of the resources in the mask. A search
-still runs in PostgreSQL, which sends the matching ids only.
+still runs in PostgreSQL, which sends the matching ids and their ranks only.
+
+The same query serves the page of results (Ranking): the filters keep matches by the
+masks, and a key of rank and year picks the matches that can be on the page, so the
+page's own query reads those few rows, not every match again (3,500 heap blocks for
+?q=Częstochowa). Titles are ordered there, in PostgreSQL's collation (a title's change
+does not change the version).
 
 The index is rebuilt when the library's version (migration 0013: changed by triggers in
 every transaction that writes what the index holds, whichever code writes) is not the
@@ -20,11 +26,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
-from django.contrib.postgres.search import SearchQuery
 from django.db import connection
 from django.utils import timezone
 
-from .models import SEARCH_CONFIG, Author, Category, Country, Region, Resource, ResourceAuthor
+from .models import Author, Category, Country, Region, Resource, ResourceAuthor
 
 LINK_FACETS = {
     "country": (Resource.countries.through, Country),
@@ -123,6 +128,28 @@ class Links:
 
 
 @dataclass(frozen=True)
+class Ranking:
+    """The resources a search finds, each with a key that orders them as the page does
+    but for titles: resources with equal keys tie on every column before the title, and
+    the page orders those in SQL (titles in PostgreSQL's collation)."""
+
+    ids: np.ndarray  # int64
+    keys: np.ndarray  # int64, the first in the page's order the least
+
+    def candidates(self, start: int, stop: int) -> tuple[np.ndarray, int]:
+        """Return the ids of the resources whose keys are those of places start to stop - 1
+        of the order, in no order, and the place of start among them."""
+        stop = min(stop, len(self.ids))
+        if start >= stop:
+            return self.ids[:0], 0
+        # Selecting two places is linear; sorting every match is not needed.
+        placed = np.partition(self.keys, [start, stop - 1])
+        first, last = placed[start], placed[stop - 1]
+        within = (self.keys >= first) & (self.keys <= last)
+        return self.ids[within], int(start - np.count_nonzero(self.keys < first))
+
+
+@dataclass(frozen=True)
 class LibraryIndex:
     """The resources with the status "published" and a publication time, by id."""
 
@@ -149,22 +176,12 @@ class LibraryIndex:
         """Return the positions of the ids that the index holds."""
         return positions_in(self.ids, self.positions_by_id, ids)
 
-    def counts(
-        self,
-        query,
-        names: list[str],
-        *,
-        matches: np.ndarray | None = None,
-        now: datetime | None = None,
-        limits: dict[str, int | None] | None = None,
-    ) -> dict:
-        """Return the figures `names` of filters.library_counts() for query (a LibraryQuery).
-
-        matches: the ids the search found, if query searches. Each facet is counted over
-        the resources matching every other facet's choices (disjunctive faceting).
-        """
+    def masks(
+        self, query, matches: np.ndarray | None = None, now: datetime | None = None
+    ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Return the mask of the resources public at now (and matching, if matches), and
+        each chosen facet's mask (and "year"'s for the years chosen)."""
         size = len(self.ids)
-        limits = limits or {}
         now = now or timezone.now()
         base = self.published_at <= microseconds(now)
         if matches is not None:
@@ -189,6 +206,42 @@ class LibraryIndex:
                 chosen[facet] = self.links[facet].having(indexes, size)
         if query.years:
             chosen["year"] = np.isin(self.years, np.asarray(query.years, dtype=np.int16))
+        return base, chosen
+
+    def ranking(self, query, matches: np.ndarray, ranks: np.ndarray) -> Ranking:
+        """Return the matches kept by query's filters, keyed by what orders them by relevance
+        before the title: rank, year (ResourceQuerySet.search(), LibraryQuery.ordered())."""
+        base, chosen = self.masks(query, matches)
+        for mask in chosen.values():
+            base &= mask
+        positions, found = positions_in(self.ids, self.positions_by_id, matches, with_found=True)
+        kept = base[positions]
+        positions, ranks = positions[kept], ranks[found][kept]
+        # The year descending as 0 to 32,767 (PostgreSQL sorts NULL first descending), under
+        # the rank descending: a float4 >= 0, whose bits order as the numbers do (IEEE 754;
+        # + 0 turns a -0.0 into 0.0).
+        years = self.years[positions].astype(np.int64)
+        keys = np.where(years == 0, 0, np.iinfo(np.int16).max - years)
+        bits = (ranks.astype(np.float32) + np.float32(0)).view(np.int32).astype(np.int64)
+        keys |= (np.iinfo(np.int32).max - bits) << 16
+        return Ranking(ids=self.ids[positions], keys=keys)
+
+    def counts(
+        self,
+        query,
+        names: list[str],
+        *,
+        matches: np.ndarray | None = None,
+        now: datetime | None = None,
+        limits: dict[str, int | None] | None = None,
+    ) -> dict:
+        """Return the figures `names` of filters.counts_and_ranking() for query (a LibraryQuery).
+
+        matches: the ids the search found, if query searches. Each facet is counted over
+        the resources matching every other facet's choices (disjunctive faceting).
+        """
+        limits = limits or {}
+        base, chosen = self.masks(query, matches, now)
         everything = base.copy()
         for mask in chosen.values():
             everything &= mask
@@ -335,27 +388,41 @@ def library_index(version: int | None) -> LibraryIndex:
     return held[1]
 
 
-def search_matches(q: str) -> tuple[str, list]:
-    """Return the SQL and parameters of the ids of the published resources matching q."""
-    query = SearchQuery(q, search_type="websearch", config=SEARCH_CONFIG)
-    found = Resource.objects.filter(status=Resource.Status.PUBLISHED, search_vector=query)
-    return found.order_by().values("id").query.sql_with_params()
+def search_matches(q: str, *, ranked: bool) -> tuple[str, list]:
+    """Return the SQL and parameters of the ids of the published resources matching q, and
+    if ranked their rank as ResourceQuerySet.search() ranks them."""
+    found = Resource.objects.filter(status=Resource.Status.PUBLISHED).search(q).order_by()
+    columns = ("id", "rank") if ranked else ("id",)
+    return found.values(*columns).query.sql_with_params()
 
 
 def current(q: str = "") -> tuple[LibraryIndex, np.ndarray | None]:
     """Return the current index, and the ids of the resources matching q if q (one query)."""
+    if q:
+        index, matches, _ = search(q, ranked=False)
+        return index, matches
     with connection.cursor() as cursor:
-        if q:
-            sql, params = search_matches(q)
-            cursor.execute(
-                f"SELECT ({VERSION_SQL}), "
-                f"(SELECT string_agg(int8send(found.id), '') FROM ({sql}) AS found)",
-                params,
-            )
-            version, found = cursor.fetchone()
-            matches = from_bytes(found, ">i8")
-        else:
-            cursor.execute(VERSION_SQL)
-            row = cursor.fetchone()
-            version, matches = (row[0] if row else None), None
-    return library_index(version), matches
+        cursor.execute(VERSION_SQL)
+        row = cursor.fetchone()
+    return library_index(row[0] if row else None), None
+
+
+def search(q: str, *, ranked: bool) -> tuple[LibraryIndex, np.ndarray, np.ndarray | None]:
+    """Return the current index, the ids of the resources matching q and if ranked their
+    ranks (float4, the very numbers PostgreSQL orders by), in one query.
+
+    Ranking computes ts_rank() of every match: ask for it when the page sorts by relevance.
+    """
+    sql, params = search_matches(q, ranked=ranked)
+    ranks = "string_agg(float4send(rank), '')" if ranked else "NULL"
+    with connection.cursor() as cursor:
+        # The aggregates of one SELECT read the rows in the same order: ids and ranks line up.
+        cursor.execute(
+            f"SELECT ({VERSION_SQL}), found.ids, found.ranks FROM ("
+            f"SELECT string_agg(int8send(id), '') AS ids, {ranks} AS ranks "
+            f"FROM ({sql}) AS matching) AS found",
+            params,
+        )
+        version, ids, ranks = cursor.fetchone()
+    ranks = from_bytes(ranks, ">f4") if ranked else None
+    return library_index(version), from_bytes(ids, ">i8"), ranks

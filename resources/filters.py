@@ -185,6 +185,15 @@ class LibraryQuery:
             return resources.order_by("-rank", "-year", "title", "pk")
         return resources.order_by(*ORDERINGS.get(self.sort, ORDERINGS["-year"]))
 
+    def page(self, queryset, ranking: "facet_index.Ranking", start: int, stop: int) -> list:
+        """Return places start to stop - 1 of ordered(queryset), reading only the resources
+        that tie with them on every key before the title (ranking: the index's order)."""
+        candidates, offset = ranking.candidates(start, stop)
+        if not len(candidates):
+            return []
+        within = queryset.filter(pk__in=candidates.tolist())
+        return list(self.ordered(within)[offset : offset + stop - start])
+
     def signature(self, *, without: str | None = None) -> dict:
         """Return what resources(without=...) depends on, as JSON-able values (a cache key)."""
         kwargs = self.filters(without=without)
@@ -259,12 +268,12 @@ class FacetPanel:
         return len(self.options) + len(self.more)
 
 
-COUNT = "count"  # the result count, among the names of library_counts()'s figures
+COUNT = "count"  # the result count, among the names of counts_and_ranking()'s figures
 
 
-def library_counts(
-    query: LibraryQuery, published, generation: str
-) -> tuple[int, dict[str, list[tuple[str, str, int]]]]:
+def counts_and_ranking(
+    query: LibraryQuery, generation: str
+) -> tuple[int, dict[str, list[tuple[str, str, int]]], facet_index.Ranking | None]:
     """Return how many resources the query finds, and every facet's options by parameter:
     (value, label, count), most first (the years newest first).
 
@@ -273,8 +282,11 @@ def library_counts(
     per library generation under exactly what they depend on, so the counts of the
     unfiltered library also serve the country facet of ?country=albania. What the cache
     misses is counted by the facet index (resources/facet_index.py), after one query
-    for the library's version and the search's matches. published (the public
-    resources) is not read: the index applies the publication times itself.
+    for the library's version and the search's matches. The index applies the
+    publication times itself.
+
+    When that query ran for a search by relevance, the matches come back ranked
+    (Ranking), so that the page of results reads only its own rows again; else None.
     """
     signatures = {name: query.signature(without=name) for name in FACET_NAMES}
     signatures[COUNT] = query.signature()
@@ -285,13 +297,23 @@ def library_counts(
     found = cache.get_many(keys.values())
     counts = {name: found[key] for name, key in keys.items() if key in found}
     missing = [name for name in keys if name not in counts]
+    ranking = None
     if missing:
-        index, matches = facet_index.current(query.q)
+        if query.q:
+            # Ranking every match costs less than the page's query finding them again.
+            # By year or title, the resources that tie before the title are a whole year
+            # of matches or all of them: the page's query would read as many (measured).
+            relevance = query.sort == "relevance"
+            index, matches, ranks = facet_index.search(query.q, ranked=relevance)
+            if relevance:
+                ranking = index.ranking(query, matches, ranks)
+        else:
+            index, matches = facet_index.current()
         computed = index.counts(query, missing, matches=matches, limits=FACET_LIMITS)
         counts.update(computed)
         cache.set_many({keys[name]: computed[name] for name in missing}, timeout=FRAGMENT_TIMEOUT)
     total = counts.pop(COUNT)
-    return total, counts
+    return total, counts, ranking
 
 
 FACET_NAMES = [*(facet.parameter for facet in FACETS), "year"]
@@ -300,7 +322,7 @@ FACET_LIMITS = {facet.parameter: facet.limit for facet in FACETS}
 
 def facet_panels(query: LibraryQuery, counts: dict) -> list[FacetPanel]:
     """Return the filter panel's fieldsets: every facet's options with their counts
-    (library_counts()).
+    (counts_and_ranking()).
 
     Options with no results are left out unless chosen.
     """

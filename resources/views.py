@@ -22,8 +22,8 @@ from .filters import (
     SORTS,
     LibraryQuery,
     chips,
+    counts_and_ranking,
     facet_panels,
-    library_counts,
     panel_cache_key,
     suggestion,
 )
@@ -59,7 +59,7 @@ def resource_list(request: HttpRequest) -> HttpResponse:
     published = Resource.objects.published()
     # Read before any row: what changes after it is cached under a replaced generation.
     current = generation()
-    total, counts = library_counts(query, published, current)  # cached
+    total, counts, ranking = counts_and_ranking(query, current)  # cached
     paginator = Paginator(query.ordered(published_resources()), RESOURCES_PER_PAGE)
     paginator.count = total
     number = page_number(request)
@@ -67,6 +67,12 @@ def resource_list(request: HttpRequest) -> HttpResponse:
         page_obj = paginator.page(number)
     except EmptyPage:
         raise Http404(_("There is no page %(number)s.") % {"number": number}) from None
+    if ranking is not None:
+        # The search's matches were just ranked: read the page's rows only, not every match.
+        start = (page_obj.number - 1) * RESOURCES_PER_PAGE
+        page_obj.object_list = query.page(
+            published_resources(), ranking, start, start + RESOURCES_PER_PAGE
+        )
     context = {
         "query": query,
         "page_obj": page_obj,
