@@ -18,8 +18,8 @@ from django.contrib.postgres.search import (
 )
 from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator
-from django.db import models
-from django.db.models import Case, Count, Exists, F, OuterRef, Prefetch, Q, Value, When
+from django.db import connection, models
+from django.db.models import Case, Exists, F, OuterRef, Prefetch, Q, Value, When
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Concat, Replace
 from django.urls import get_script_prefix, get_urlconf, reverse
@@ -146,20 +146,17 @@ class ArticleQuerySet(models.QuerySet):
             if tag is not None:
                 articles = articles.tagged(tag)
             return articles.count()
-        # Counted over the join, a tag on 9,000 of 50,000 articles is matched against the
-        # whole publication index (about 10 times slower). Every tagging of an article
-        # names an article that exists (tagged_items deletes them with it), so the
-        # published ones are the tag's taggings less those of drafts and scheduled
-        # articles: three index-only scans, two of them short.
-        drafts = Article.objects.exclude(status=Article.Status.PUBLISHED).values("pk")
-        scheduled = Article.objects.filter(
-            status=Article.Status.PUBLISHED, published_at__gt=timezone.now()
-        ).values("pk")
-        counts = taggings(tag_ids=[tag.pk]).aggregate(
-            tagged=Count("*"),
-            hidden=Count("object_id", filter=Q(object_id__in=drafts) | Q(object_id__in=scheduled)),
-        )
-        return counts["tagged"] - counts["hidden"]
+        parameters = {
+            "article_type": ContentType.objects.get_for_model(Article).pk,
+            "tag": tag.pk,
+            "published": Article.Status.PUBLISHED.value,
+            "now": timezone.now(),
+        }
+        # Written out, as related_to(): the ORM took longer to build this aggregate (two
+        # subqueries in a FILTER) than PostgreSQL takes to run it, on every tag page.
+        with connection.cursor() as cursor:
+            cursor.execute(TAG_COUNT_SQL, parameters)
+            return cursor.fetchone()[0]
 
     def in_section(self, slug: str):
         """Keep articles of the section with this slug."""
@@ -567,6 +564,22 @@ WHERE article.status = %(published)s AND article.published_at <= %(now)s
   )
 ORDER BY shared_tags DESC, article.published_at DESC, article.id DESC
 LIMIT %(limit)s
+"""
+
+
+# How many published articles carry a tag. Counted over the join, a tag on 9,000 of
+# 50,000 articles is matched against the whole publication index (about 10 times slower).
+# Every tagging of an article names an article that exists (tagged_items deletes them with
+# it), so the published ones are the tag's taggings less those of drafts and scheduled
+# articles: three index-only scans, two of them short. (ArticleQuerySet.count_published)
+TAG_COUNT_SQL = f"""
+SELECT COUNT(*) - COUNT(*) FILTER (
+    WHERE object_id IN (SELECT id FROM {Article._meta.db_table} WHERE status <> %(published)s)
+       OR object_id IN (
+         SELECT id FROM {Article._meta.db_table}
+         WHERE status = %(published)s AND published_at > %(now)s))
+FROM {TaggedItem._meta.db_table}
+WHERE content_type_id = %(article_type)s AND tag_id = %(tag)s
 """
 
 
