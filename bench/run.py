@@ -489,6 +489,10 @@ def main() -> int:
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    # A production worker's start-up (trafficwatch/wsgi.py): its long-lived objects frozen
+    # out of the garbage collector's full collections, as gunicorn's workers have them.
+    import trafficwatch.wsgi  # noqa: F401
+
     client = Client()
     # An https SITE_URL turns on the redirect to https; ask for https so pages are not 301s.
     secure = getattr(settings, "SECURE_SSL_REDIRECT", False)
