@@ -24,7 +24,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import mailsink  # noqa: E402 (bench/mailsink.py: the SMTP sink)
 import run as bench  # noqa: E402 (bench/run.py: the environment and the database helpers)
 
 # bench/newsletter.py's worker and measuring helpers (its name is the app's, hence
@@ -229,68 +228,26 @@ def main() -> int:
         f"{Alert.objects.count():,} alerts on {SavedSearch.objects.count():,} distinct searches"
     )
 
-    port = newsletter_bench.bench_free_port()
-    context = multiprocessing.get_context("fork")  # the sink needs nothing of Django's
-    ready, stop, results = context.Event(), context.Event(), context.Queue()
-    connections.close_all()
-    sink = context.Process(
-        target=mailsink.run_sink,
-        args=(port, ready, stop, results, arguments.stock_sink),
-        daemon=True,
-    )
-    sink.start()
-    ready.wait(30)
-    sink_start_cpu = newsletter_bench.cpu_seconds(sink.pid)  # not sending yet
-
-    env = {
-        **os.environ,
-        "DATABASE_URL": newsletter_bench.database_url(database),
-        "DJANGO_DEBUG": "0",
-        "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
-        "EMAIL_HOST": "127.0.0.1",
-        "EMAIL_PORT": str(port),
-        "EMAIL_USE_TLS": "0",
-    }
-    env.pop("EMAIL_HOST_USER", None), env.pop("EMAIL_HOST_PASSWORD", None)
-    # As bench/newsletter.py: 4 senders per worker, as the figures were measured.
-    env.setdefault("NEWSLETTER_SEND_THREADS", "4")
-    manage = [sys.executable, str(ROOT / "manage.py")]
-    workers = [
-        subprocess.Popen(
-            [*manage, "db_worker", "--interval", "0.5", "--no-startup-delay", "--verbosity", "0"],
-            cwd=ROOT,
-            env=env,
+    with newsletter_bench.SendingRig(
+        database, arguments.workers, stock_sink=arguments.stock_sink
+    ) as rig:
+        started = time.perf_counter()
+        queued = subprocess.run(
+            [*rig.manage, "senddigests"], cwd=ROOT, env=rig.env, capture_output=True, text=True
         )
-        for _ in range(arguments.workers)
-    ]
-    time.sleep(3)  # the workers start (Django setup) before the clock does
-
-    started = time.perf_counter()
-    queued = subprocess.run(
-        [*manage, "senddigests"], cwd=ROOT, env=env, capture_output=True, text=True
-    )
-    print(queued.stdout.strip() or queued.stderr.strip())
-    command_seconds = time.perf_counter() - started
-    run = DigestRun.objects.get(frequency="weekly")
-    deadline = started + arguments.timeout
-    while True:
-        counts = DIGESTS.progress(run.pk)
-        if counts["queued"] + counts["sending"] == 0 or time.perf_counter() > deadline:
-            break
-        time.sleep(0.5)
-    seconds = time.perf_counter() - started
-
-    worker_peaks = [newsletter_bench.peak_rss_mb(worker.pid) for worker in workers]
-    worker_cpu = [newsletter_bench.cpu_seconds(worker.pid) for worker in workers]
-    sink_cpu = round(newsletter_bench.cpu_seconds(sink.pid) - sink_start_cpu, 1)
-    for worker in workers:
-        worker.terminate()
-    for worker in workers:
-        worker.wait(30)
-    stop.set()
-    sink_results = results.get(timeout=60)
+        print(queued.stdout.strip() or queued.stderr.strip())
+        command_seconds = time.perf_counter() - started
+        run = DigestRun.objects.get(frequency="weekly")
+        deadline = started + arguments.timeout
+        while True:
+            counts = DIGESTS.progress(run.pk)
+            if counts["queued"] + counts["sending"] == 0 or time.perf_counter() > deadline:
+                break
+            time.sleep(0.5)
+        seconds = time.perf_counter() - started
+    worker_peaks, worker_cpu, sink_cpu = rig.worker_peaks, rig.worker_cpu, rig.sink_cpu
+    sink_results = rig.sink_results
     received = sink_results["recipients"]
-    sink.join(10)
 
     rows = DigestDelivery.objects.filter(run=run)
     span = rows.filter(status="sent").aggregate(first=Min("sent_at"), last=Max("sent_at"))

@@ -128,6 +128,76 @@ def peak_rss_mb(pid: int) -> float:
     return 0.0
 
 
+class SendingRig:
+    """The SMTP sink and the task workers of a sending benchmark, as production runs them.
+
+    In a `with` block: the sink (bench/mailsink.py, its own process) and `workers`
+    `manage.py db_worker` processes run, and `manage` and `env` start commands that send
+    through them. On leaving, the workers' peak RSS and processor time and the sink's are
+    read, then everything is stopped and the sink's counts are in `sink_results`.
+    """
+
+    def __init__(self, database: dict, workers: int, *, stock_sink: bool, batch_size=None):
+        self.database, self.worker_count = database, workers
+        self.stock_sink, self.batch_size = stock_sink, batch_size
+        self.manage = [sys.executable, str(ROOT / "manage.py")]
+
+    def __enter__(self) -> "SendingRig":
+        from django.db import connections
+
+        connections.close_all()
+        port = bench_free_port()
+        context = multiprocessing.get_context("spawn")
+        self.ready, self.stop, self.results = context.Event(), context.Event(), context.Queue()
+        self.sink = context.Process(
+            target=mailsink.run_sink,
+            args=(port, self.ready, self.stop, self.results, self.stock_sink),
+            daemon=True,
+        )
+        self.sink.start()
+        self.ready.wait(30)
+        # Python's and aiosmtpd's start-up: not sending.
+        self.sink_start_cpu = cpu_seconds(self.sink.pid)
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url(self.database),
+            "DJANGO_DEBUG": "0",
+            "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
+            "EMAIL_HOST": "127.0.0.1",
+            "EMAIL_PORT": str(port),
+            "EMAIL_USE_TLS": "0",
+        }
+        env.pop("EMAIL_HOST_USER", None), env.pop("EMAIL_HOST_PASSWORD", None)
+        if self.batch_size:
+            env["NEWSLETTER_BATCH_SIZE"] = str(self.batch_size)
+        # The figures in bench/README.md were measured with 4 senders per worker.
+        env.setdefault("NEWSLETTER_SEND_THREADS", "4")
+        self.env = env
+        self.workers = [
+            subprocess.Popen(
+                [*self.manage, "db_worker", "--interval", "0.5", "--no-startup-delay"]
+                + ["--verbosity", "0"],
+                cwd=ROOT,
+                env=env,
+            )
+            for _ in range(self.worker_count)
+        ]
+        time.sleep(3)  # the workers start (Django setup) before the clock does
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.worker_peaks = [peak_rss_mb(worker.pid) for worker in self.workers]
+        self.worker_cpu = [cpu_seconds(worker.pid) for worker in self.workers]
+        self.sink_cpu = round(cpu_seconds(self.sink.pid) - self.sink_start_cpu, 1)
+        for worker in self.workers:
+            worker.terminate()
+        for worker in self.workers:
+            worker.wait(30)
+        self.stop.set()
+        self.sink_results = self.results.get(timeout=60)
+        self.sink.join(10)
+
+
 def main() -> int:
     arguments = parse_arguments()
     database = bench.use_bench_database(fresh=arguments.fresh)
@@ -149,69 +219,32 @@ def main() -> int:
     with connections["default"].cursor() as cursor:
         cursor.execute("VACUUM (ANALYZE)")
 
-    port = bench_free_port()
-    context = multiprocessing.get_context("spawn")
-    ready, stop, results = context.Event(), context.Event(), context.Queue()
-    sink = context.Process(
-        target=mailsink.run_sink,
-        args=(port, ready, stop, results, arguments.stock_sink),
-        daemon=True,
-    )
-    sink.start()
-    ready.wait(30)
-    sink_start_cpu = cpu_seconds(sink.pid)  # Python's and aiosmtpd's start-up: not sending
-
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url(database),
-        "DJANGO_DEBUG": "0",
-        "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
-        "EMAIL_HOST": "127.0.0.1",
-        "EMAIL_PORT": str(port),
-        "EMAIL_USE_TLS": "0",
-    }
-    env.pop("EMAIL_HOST_USER", None), env.pop("EMAIL_HOST_PASSWORD", None)
-    if arguments.batch_size:
-        env["NEWSLETTER_BATCH_SIZE"] = str(arguments.batch_size)
-    # The figures in bench/README.md were measured with 4 senders per worker.
-    env.setdefault("NEWSLETTER_SEND_THREADS", "4")
-    manage = [sys.executable, str(ROOT / "manage.py")]
-    workers = [
-        subprocess.Popen(
-            [*manage, "db_worker", "--interval", "0.5", "--no-startup-delay", "--verbosity", "0"],
+    with SendingRig(
+        database,
+        arguments.workers,
+        stock_sink=arguments.stock_sink,
+        batch_size=arguments.batch_size,
+    ) as rig:
+        started = time.perf_counter()
+        queued = subprocess.run(
+            [*rig.manage, "sendissue", str(issue.pk)],
             cwd=ROOT,
-            env=env,
+            env=rig.env,
+            capture_output=True,
+            text=True,
         )
-        for _ in range(arguments.workers)
-    ]
-    time.sleep(3)  # the workers start (Django setup) before the clock does
-    connections.close_all()
-
-    started = time.perf_counter()
-    queued = subprocess.run(
-        [*manage, "sendissue", str(issue.pk)], cwd=ROOT, env=env, capture_output=True, text=True
-    )
-    print(queued.stdout.strip() or queued.stderr.strip())
-    returned_seconds = time.perf_counter() - started
-    deadline = started + arguments.timeout
-    while True:
-        counts = progress(issue)
-        if counts["queued"] + counts["sending"] == 0 or time.perf_counter() > deadline:
-            break
-        time.sleep(0.5)
-    seconds = time.perf_counter() - started
-
-    worker_peaks = [peak_rss_mb(worker.pid) for worker in workers]
-    worker_cpu = [cpu_seconds(worker.pid) for worker in workers]
-    sink_cpu = round(cpu_seconds(sink.pid) - sink_start_cpu, 1)
-    for worker in workers:
-        worker.terminate()
-    for worker in workers:
-        worker.wait(30)
-    stop.set()
-    sink_results = results.get(timeout=60)
+        print(queued.stdout.strip() or queued.stderr.strip())
+        returned_seconds = time.perf_counter() - started
+        deadline = started + arguments.timeout
+        while True:
+            counts = progress(issue)
+            if counts["queued"] + counts["sending"] == 0 or time.perf_counter() > deadline:
+                break
+            time.sleep(0.5)
+        seconds = time.perf_counter() - started
+    worker_peaks, worker_cpu, sink_cpu = rig.worker_peaks, rig.worker_cpu, rig.sink_cpu
+    sink_results = rig.sink_results
     received = sink_results["recipients"]
-    sink.join(10)
 
     span = Delivery.objects.filter(issue=issue, status=Delivery.Status.SENT).aggregate(
         first=Min("sent_at"), last=Max("sent_at")

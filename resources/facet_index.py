@@ -163,15 +163,6 @@ class LibraryIndex:
     terms: dict[str, Terms]
     build_seconds: float = 0.0
 
-    @property
-    def nbytes(self) -> int:
-        """Return the size of the arrays (the names and slugs are Python strings besides)."""
-        arrays = [self.ids, self.published_at, self.categories, self.years]
-        arrays += [] if self.positions_by_id is None else [self.positions_by_id]
-        arrays += [a for links in self.links.values() for a in vars(links).values()]
-        arrays += [a for terms in self.terms.values() for a in (terms.ids, terms.by_name)]
-        return sum(array.nbytes for array in arrays)
-
     def positions(self, ids: np.ndarray) -> np.ndarray:
         """Return the positions of the ids that the index holds."""
         return positions_in(self.ids, self.positions_by_id, ids)
