@@ -156,8 +156,7 @@ def resource_export(request: HttpRequest) -> StreamingHttpResponse:
     (InvalidParameter: a 400 naming the parameter) before anything is streamed.
     """
     query = LibraryQuery.from_params(request.GET)
-    # No snippets: the export has no use for the highlighted summaries, and they cost.
-    resources = query.ordered(Resource.objects.published(), snippets=False)
+    resources = query.ordered(Resource.objects.published())
     response = StreamingHttpResponse(csv_lines(resources), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = content_disposition_header(True, filename())
     return response

@@ -136,17 +136,17 @@ class Ranking:
     ids: np.ndarray  # int64
     keys: np.ndarray  # int64, the first in the page's order the least
 
-    def candidates(self, start: int, stop: int) -> tuple[np.ndarray, int]:
-        """Return the ids of the resources whose keys are those of places start to stop - 1
-        of the order, in no order, and the place of start among them."""
+    def candidates(self, start: int, stop: int) -> tuple[np.ndarray, np.ndarray, int]:
+        """Return the ids and keys of the resources whose keys are those of places start to
+        stop - 1 of the order, in no order, and the place of start among them."""
         stop = min(stop, len(self.ids))
         if start >= stop:
-            return self.ids[:0], 0
+            return self.ids[:0], self.keys[:0], 0
         # Selecting two places is linear; sorting every match is not needed.
         placed = np.partition(self.keys, [start, stop - 1])
         first, last = placed[start], placed[stop - 1]
         within = (self.keys >= first) & (self.keys <= last)
-        return self.ids[within], int(start - np.count_nonzero(self.keys < first))
+        return self.ids[within], self.keys[within], int(start - np.count_nonzero(self.keys < first))
 
 
 @dataclass(frozen=True)

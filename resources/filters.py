@@ -22,7 +22,7 @@ from trafficwatch.params import InvalidParameter
 
 from . import facet_index
 from .cache import FRAGMENT_TIMEOUT, fragment_key
-from .models import Author, Category, Country, Region
+from .models import Author, Category, Country, Region, Resource
 
 MAX_QUERY_LENGTH = 200  # characters of ?q=
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f\ufffe\uffff]")
@@ -176,23 +176,28 @@ class LibraryQuery:
             queryset = queryset.search(self.q)
         return queryset.filter_by(**self.filters(without=without))
 
-    def ordered(self, queryset, *, snippets: bool = True):
-        """Return the filtered resources in the requested order (with snippets of the hits)."""
+    def ordered(self, queryset):
+        """Return the filtered resources in the requested order."""
         resources = self.resources(queryset)
-        if self.q and snippets:
-            resources = resources.with_snippet(self.q)
         if self.sort == "relevance" and self.q:
             return resources.order_by("-rank", "-year", "title", "pk")
         return resources.order_by(*ORDERINGS.get(self.sort, ORDERINGS["-year"]))
 
-    def page(self, queryset, ranking: "facet_index.Ranking", start: int, stop: int) -> list:
-        """Return places start to stop - 1 of ordered(queryset), reading only the resources
-        that tie with them on every key before the title (ranking: the index's order)."""
-        candidates, offset = ranking.candidates(start, stop)
-        if not len(candidates):
-            return []
-        within = queryset.filter(pk__in=candidates.tolist())
-        return list(self.ordered(within)[offset : offset + stop - start])
+    def cards(self, start: int, stop: int, ranking: "facet_index.Ranking | None") -> list[dict]:
+        """Return the cards (ResourceQuerySet.cards()) of places start to stop - 1 of the
+        order, each with its snippet if the query searches.
+
+        ranking: the search's matches, ranked by the facet index (counts_and_ranking()):
+        only the resources that tie with the page's on every key before the title are
+        read again, not every match.
+        """
+        if ranking is not None:
+            ids, keys, offset = ranking.candidates(start, stop)
+            return Resource.objects.cards(
+                ids, keys=keys, offset=offset, limit=stop - start, search=self.q
+            )
+        ids = self.ordered(Resource.objects.published()).values_list("pk", flat=True)
+        return Resource.objects.cards(ids[start:stop], search=self.q)
 
     def signature(self, *, without: str | None = None) -> dict:
         """Return what resources(without=...) depends on, as JSON-able values (a cache key)."""

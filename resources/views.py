@@ -60,19 +60,15 @@ def resource_list(request: HttpRequest) -> HttpResponse:
     # Read before any row: what changes after it is cached under a replaced generation.
     current = generation()
     total, counts, ranking = counts_and_ranking(query, current)  # cached
-    paginator = Paginator(query.ordered(published_resources()), RESOURCES_PER_PAGE)
-    paginator.count = total
+    # The pages are counted by the facet index; the page's cards are read by cards().
+    paginator = Paginator(range(total), RESOURCES_PER_PAGE)
     number = page_number(request)
     try:
         page_obj = paginator.page(number)
     except EmptyPage:
         raise Http404(_("There is no page %(number)s.") % {"number": number}) from None
-    if ranking is not None:
-        # The search's matches were just ranked: read the page's rows only, not every match.
-        start = (page_obj.number - 1) * RESOURCES_PER_PAGE
-        page_obj.object_list = query.page(
-            published_resources(), ranking, start, start + RESOURCES_PER_PAGE
-        )
+    start = (page_obj.number - 1) * RESOURCES_PER_PAGE
+    page_obj.object_list = query.cards(start, start + RESOURCES_PER_PAGE, ranking)
     context = {
         "query": query,
         "page_obj": page_obj,

@@ -4,6 +4,8 @@ from django import template
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from trafficwatch.partials import render_kept
+
 from ..models import HIGHLIGHT_RE, HIGHLIGHT_START, HIGHLIGHT_STOP
 
 register = template.Library()
@@ -42,3 +44,21 @@ def facet_options(parameter: str, options) -> SafeString:
             "</label></li>"
         )
     return mark_safe("".join(items))  # noqa: S308  (every value above is escaped)
+
+
+@register.simple_tag
+def resource_card(
+    card: dict, *, level: int = 3, detailed: bool = False, show_summary: bool = False
+) -> SafeString:
+    """Render includes/resource_card.html for card (Resource.card, or a card of
+    ResourceQuerySet.cards()), as {% include %} with these options.
+
+    The HTML is kept per process by everything the card shows (trafficwatch/partials.py).
+    """
+    return render_kept(
+        "includes/resource_card.html",
+        card=card,
+        level=level,
+        detailed=detailed,
+        show_summary=show_summary,
+    )

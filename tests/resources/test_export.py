@@ -51,7 +51,7 @@ def test_the_export_holds_exactly_the_rows_the_library_lists(client, library, pa
 
     assert len(exported) == page.paginator.count
     # The sixteen resources fit on one page of the library: the same titles, same order.
-    assert exported == [resource.title for resource in page.object_list]
+    assert exported == [card["title"] for card in page.object_list]
 
 
 def test_the_export_holds_every_page_of_the_results(client, db):

@@ -69,7 +69,9 @@ def test_the_feed_points_to_itself_with_its_filters(client, db, settings):
 def test_the_feed_holds_the_resources_the_library_lists(client, library, params):
     page = client.get("/resources/", params).context["page_obj"]
 
-    assert sorted(titles(client.get(URL, params))) == sorted(r.title for r in page.object_list)
+    assert sorted(titles(client.get(URL, params))) == sorted(
+        card["title"] for card in page.object_list
+    )
 
 
 def test_the_feed_leaves_out_drafts(client, db):

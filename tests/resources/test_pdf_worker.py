@@ -63,5 +63,5 @@ def test_the_worker_process_extracts_the_text_the_library_then_finds(
     )
 
     found = client.get("/resources/", {"q": "bondage"}).context["page_obj"].object_list
-    assert [resource.title for resource in found] == ["Annual report"]
+    assert [card["title"] for card in found] == ["Annual report"]
     assert DBTaskResult.objects.get().worker_ids  # extracted by the worker, not the web side

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 def found(client, q: str, **params) -> list[str]:
     response = client.get("/resources/", {"q": q, **params})
     assert response.status_code == 200
-    return [resource.title for resource in response.context["page_obj"].object_list]
+    return [card["title"] for card in response.context["page_obj"].object_list]
 
 
 def test_a_search_finds_other_forms_of_the_word(client):

@@ -1,5 +1,5 @@
 """A search's page of results, read from the facet index's ranking of the matches, is the
-page the ORM's ordering gives (resources/facet_index.py Ranking, LibraryQuery.page())."""
+page the ORM's ordering gives (resources/facet_index.py Ranking, LibraryQuery.cards())."""
 
 import random
 
@@ -11,7 +11,7 @@ from resources import facet_index
 from resources.filters import LibraryQuery
 from resources.views import RESOURCES_PER_PAGE, published_resources
 from tests.factories import CountryFactory, DraftResourceFactory, ResourceFactory
-from tests.trafficwatch.test_query_counts import RESOURCE_LIST_QUERIES
+from tests.trafficwatch.test_query_counts import RESOURCE_SEARCH_QUERIES
 
 pytestmark = pytest.mark.django_db
 
@@ -40,18 +40,18 @@ def library(db):
     DraftResourceFactory(title="Labour", summary="Trafficking for labour.")
 
 
-def orm_page(query: LibraryQuery, number: int) -> list[int]:
+def orm_page(query: LibraryQuery, number: int) -> list[str]:
+    """Return the URLs of the page's resources in the order the ORM gives."""
     start = (number - 1) * RESOURCES_PER_PAGE
     ordered = query.ordered(published_resources())[start : start + RESOURCES_PER_PAGE]
-    return [resource.pk for resource in ordered]
+    return [resource.get_absolute_url() for resource in ordered]
 
 
-def ranked_page(query: LibraryQuery, number: int) -> list[int]:
+def ranked_page(query: LibraryQuery, number: int) -> list[str]:
     index, matches, ranks = facet_index.search(query.q, ranked=True)
     start = (number - 1) * RESOURCES_PER_PAGE
     ranking = index.ranking(query, matches, ranks)
-    page = query.page(published_resources(), ranking, start, start + RESOURCES_PER_PAGE)
-    return [resource.pk for resource in page]
+    return [card["url"] for card in query.cards(start, start + RESOURCES_PER_PAGE, ranking)]
 
 
 def test_the_ranked_page_is_the_page_the_database_orders(library):
@@ -69,7 +69,7 @@ def test_the_library_pages_a_search_as_the_database_orders_it(client, library):
         for number in (1, 2, 3):
             cache.clear()  # counted afresh: the search's matches come ranked
             response = client.get("/resources/", {"q": "labour", "sort": sort, "page": number})
-            shown = [resource.pk for resource in response.context["page_obj"].object_list]
+            shown = [card["url"] for card in response.context["page_obj"].object_list]
             assert shown == orm_page(query, number), (sort, number)
 
 
@@ -88,8 +88,8 @@ def test_a_search_by_relevance_reads_again_only_the_rows_that_can_be_on_its_page
 ):
     """Guards against the page's query finding and ranking every match a second time."""
     facet_index.current()  # built as by an earlier request
-    with django_assert_num_queries(RESOURCE_LIST_QUERIES) as captured:
+    with django_assert_num_queries(RESOURCE_SEARCH_QUERIES) as captured:
         client.get("/resources/", {"q": "trafficking"})
     searches = [query["sql"] for query in captured if "websearch_to_tsquery" in query["sql"]]
     assert len(searches) == 2  # the matches with their ranks, then the page
-    assert '"resources_resource"."id" IN (' in searches[1]
+    assert "unnest(" in searches[1]  # the page's candidates, not a search of every row

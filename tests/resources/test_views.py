@@ -12,7 +12,7 @@ from tests.factories import (
     RegionFactory,
     ResourceFactory,
 )
-from tests.trafficwatch.test_query_counts import RESOURCE_LIST_QUERIES
+from tests.trafficwatch.test_query_counts import RESOURCE_LIST_QUERIES, RESOURCE_SEARCH_QUERIES
 
 # The page (RESOURCE_LIST_QUERIES) and one query per facet parameter to validate its slugs.
 FILTERED_LIST_QUERIES = RESOURCE_LIST_QUERIES + 2
@@ -54,7 +54,7 @@ def test_the_filtered_library_queries_do_not_grow_with_resources_or_options(
 def test_a_search_adds_no_query(client, resources, django_assert_num_queries):
     """Guards against the rank or the snippets being fetched per resource."""
     facet_index.current()  # built as by an earlier request
-    with django_assert_num_queries(RESOURCE_LIST_QUERIES):
+    with django_assert_num_queries(RESOURCE_SEARCH_QUERIES):
         response = client.get("/resources/", {"q": "trafficking"})
     assert response.context["page_obj"].paginator.count == 3
 
@@ -90,7 +90,7 @@ def test_the_links_of_the_detail_page_open_the_library_filtered_by_them(
 
     assert f'href="{link}"' in html
     assert response.status_code == 200
-    assert {r.title for r in response.context["page_obj"].object_list} == {
+    assert {card["title"] for card in response.context["page_obj"].object_list} == {
         r.title for r in resources
     }
 

@@ -26,11 +26,15 @@ NEWS_LIST_QUERIES = 3
 ARTICLE_QUERIES = 4
 # With an empty cache (each test starts with one): the next scheduled publication (it ends
 # the cache generation, resources/cache.py), the library's version (the count and every
-# facet's counts come from the facet index, resources/facet_index.py), the page of
-# resources with category, then countries, regions, authors. Once cached, the counts make
-# no query: 4. The first request after a change of the library reads it into the index:
-# one query more, once per process (the tests build it first).
-RESOURCE_LIST_QUERIES = 6
+# facet's counts come from the facet index, resources/facet_index.py), the ids of the
+# page's resources, their cards with category, countries, regions and authors
+# (ResourceQuerySet.cards()). Once cached, the counts make no query: 3. The first request
+# after a change of the library reads it into the index: one query more, once per process
+# (the tests build it first).
+RESOURCE_LIST_QUERIES = 4
+# A search by relevance: the version comes with the matches and their ranks, and the
+# page's cards are read from those (no query for the page's ids).
+RESOURCE_SEARCH_QUERIES = 3
 # With an empty cache: the next scheduled publication, the resource with category, then
 # countries, regions, authors; the related resources.
 RESOURCE_QUERIES = 6
