@@ -1,6 +1,6 @@
 """The digest admin: each period's figures, read-only."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -20,7 +20,10 @@ def runs(sink_server, django_capture_on_commit_callbacks):
     readers = ConfirmedSubscriberFactory.create_batch(3, wants_resource_digest=True)
     for monday in (datetime(2026, 3, 2, 9, tzinfo=UTC), datetime(2026, 3, 9, 9, tzinfo=UTC)):
         with time_machine.travel(monday, tick=False):
-            ResourceFactory()
+            # Published within the period's window whatever ran before: the factory's
+            # default (an hour earlier per resource the process created) would fall
+            # before the window once a few hundred resources had been made.
+            ResourceFactory(published_at=monday - timedelta(hours=1))
             with django_capture_on_commit_callbacks() as start:
                 digests.send_digests()
             Subscriber.objects.filter(pk=readers[0].pk).update(wants_resource_digest=False)
