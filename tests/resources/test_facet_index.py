@@ -6,6 +6,7 @@ import threading
 from collections import Counter
 from datetime import timedelta
 
+import numpy as np
 import pytest
 from django.db import connection, connections, transaction
 from django.utils import timezone
@@ -162,6 +163,28 @@ def test_every_figure_equals_the_count_in_python_for_any_filters(library, terms)
     def check(drawn):
         query, limits = drawn
         assert index_figures(query, limits) == expected_figures(query, limits)
+
+    check()
+
+
+def test_a_facet_counts_the_same_reading_all_links_or_the_chosen_resources_links(library):
+    """Links.counts() reads every pair for many resources, the chosen ones' pairs for few."""
+    index, _ = facet_index.current()
+    size = len(index.ids)
+
+    @settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.lists(st.booleans(), min_size=size, max_size=size))
+    def check(chosen):
+        mask = np.array(chosen, dtype=bool)
+        for facet, links in index.links.items():
+            terms = len(index.terms[facet].ids)
+            expected = Counter(
+                int(term)
+                for position, term in zip(links.resources, links.terms, strict=True)
+                if mask[position]
+            )
+            counted = links.counts(mask, terms)
+            assert {t: int(n) for t, n in enumerate(counted) if n} == dict(expected), facet
 
     check()
 
