@@ -357,11 +357,12 @@ def build() -> LibraryIndex:
         term_indexes = np.searchsorted(terms[facet].ids, from_bytes(term_ids, ">i8")[indexed])
         by_resource = np.argsort(resource_positions, kind="stable")
         by_term = np.argsort(term_indexes, kind="stable")
-        by_resource_positions = resource_positions[by_resource].astype(np.int32)
+        pairs_by_resource = resource_positions[by_resource].astype(np.int32)
+        resource_starts = np.searchsorted(pairs_by_resource, np.arange(len(ids) + 1))
         links[facet] = Links(
-            resources=by_resource_positions,
+            resources=pairs_by_resource,
             terms=term_indexes[by_resource].astype(np.int32),
-            resource_starts=np.searchsorted(by_resource_positions, np.arange(len(ids) + 1)),
+            resource_starts=resource_starts.astype(np.int32),
             by_term=resource_positions[by_term].astype(np.int32),
             starts=np.searchsorted(term_indexes[by_term], np.arange(len(terms[facet].ids) + 1)),
         )
