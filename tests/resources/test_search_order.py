@@ -73,6 +73,15 @@ def test_the_library_pages_a_search_as_the_database_orders_it(client, library):
             assert shown == orm_page(query, number), (sort, number)
 
 
+def test_a_search_pages_by_relevance_when_its_counts_come_from_the_cache(client, library):
+    """Page 2 after page 1: the counts are cached, so no ranking comes with them."""
+    query = LibraryQuery.from_params(QueryDict("q=labour"))
+    for number in (1, 2, 3):
+        response = client.get("/resources/", {"q": "labour", "page": number})
+        shown = [card["url"] for card in response.context["page_obj"].object_list]
+        assert shown == orm_page(query, number), number
+
+
 def test_a_search_has_no_page_past_its_last(client, library):
     total = LibraryQuery(q="labour").resources(published_resources()).count()
     last = -(-total // RESOURCES_PER_PAGE)
