@@ -238,12 +238,7 @@ def main() -> int:
         print(queued.stdout.strip() or queued.stderr.strip())
         command_seconds = time.perf_counter() - started
         run = DigestRun.objects.get(frequency="weekly")
-        deadline = started + arguments.timeout
-        while True:
-            counts = DIGESTS.progress(run.pk)
-            if counts["queued"] + counts["sending"] == 0 or time.perf_counter() > deadline:
-                break
-            time.sleep(0.5)
+        counts = rig.wait_until_sent(lambda: DIGESTS.progress(run.pk), started + arguments.timeout)
         seconds = time.perf_counter() - started
     worker_peaks, worker_cpu, sink_cpu = rig.worker_peaks, rig.worker_cpu, rig.sink_cpu
     sink_results = rig.sink_results

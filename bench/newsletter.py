@@ -185,6 +185,16 @@ class SendingRig:
         time.sleep(3)  # the workers start (Django setup) before the clock does
         return self
 
+    @staticmethod
+    def wait_until_sent(progress, deadline: float) -> dict:
+        """Poll progress() (counts by delivery status) until nothing is queued or sending,
+        or the perf_counter() deadline passes; return the last counts."""
+        while True:
+            counts = progress()
+            if counts["queued"] + counts["sending"] == 0 or time.perf_counter() > deadline:
+                return counts
+            time.sleep(0.5)
+
     def __exit__(self, *exc_info) -> None:
         self.worker_peaks = [peak_rss_mb(worker.pid) for worker in self.workers]
         self.worker_cpu = [cpu_seconds(worker.pid) for worker in self.workers]
@@ -235,12 +245,7 @@ def main() -> int:
         )
         print(queued.stdout.strip() or queued.stderr.strip())
         returned_seconds = time.perf_counter() - started
-        deadline = started + arguments.timeout
-        while True:
-            counts = progress(issue)
-            if counts["queued"] + counts["sending"] == 0 or time.perf_counter() > deadline:
-                break
-            time.sleep(0.5)
+        counts = rig.wait_until_sent(lambda: progress(issue), started + arguments.timeout)
         seconds = time.perf_counter() - started
     worker_peaks, worker_cpu, sink_cpu = rig.worker_peaks, rig.worker_cpu, rig.sink_cpu
     sink_results = rig.sink_results
