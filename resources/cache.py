@@ -3,10 +3,7 @@
 
 from datetime import datetime
 
-from django.db.models import Min
-from django.utils import timezone
-
-from trafficwatch.cache import FRAGMENT_TIMEOUT, Generation
+from trafficwatch.cache import FRAGMENT_TIMEOUT, Generation, next_scheduled_publication
 
 __all__ = ["FRAGMENT_TIMEOUT", "GENERATION_KEY", "fragment_key", "generation", "invalidate"]
 
@@ -15,10 +12,7 @@ def next_publication() -> datetime | None:
     """Return the earliest resource publication time still in the future, if any."""
     from .models import Resource
 
-    scheduled = Resource.objects.filter(
-        status=Resource.Status.PUBLISHED, published_at__gt=timezone.now()
-    )
-    return scheduled.aggregate(first=Min("published_at"))["first"]
+    return next_scheduled_publication(Resource)
 
 
 library = Generation("resources:library", next_change=next_publication)

@@ -409,11 +409,8 @@ def search_matches(q: str, *, ranked: bool) -> tuple[str, list]:
     return found.values(*columns).query.sql_with_params()
 
 
-def current(q: str = "") -> tuple[LibraryIndex, np.ndarray | None]:
-    """Return the current index, and the ids of the resources matching q if q (one query)."""
-    if q:
-        index, matches, _ = search(q, ranked=False)
-        return index, matches
+def current() -> tuple[LibraryIndex, None]:
+    """Return the current index (one query: the version), and None for no search's matches."""
     with connection.cursor() as cursor:
         cursor.execute(VERSION_SQL)
         row = cursor.fetchone()
